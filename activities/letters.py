@@ -1,0 +1,132 @@
+"""Activities that make a letter: render the .docx, convert it to PDF, file it in the GED."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.errors import invalid, not_found
+from activities.pdf import ConversionError, convert_to_pdf
+from activities.rendering import TemplateError, render_docx
+from domain.db import session_scope
+from domain.documents import file_document
+from domain.enums import DocumentKind
+from domain.ged import LocalBlobStore
+from domain.letter import letter_context
+from domain.letter_templates import template_bytes
+from domain.models import (
+    Client,
+    Firm,
+    Folder,
+    Mission,
+    Representative,
+    Staff,
+)
+from domain.queries import mission_lines
+from domain.settings import get_settings
+from workflows.messages import Activities, ConvertInput, FileLetterInput, RenderInput
+
+
+def scratch_path(name: str) -> Path:
+    root = get_settings().scratch_dir.resolve()
+    path = (root / name).resolve()
+    if root not in path.parents:
+        raise invalid(f"scratch name {name!r} leaves the scratch directory")
+    return path
+
+
+def blob_store() -> LocalBlobStore:
+    return LocalBlobStore(get_settings().ged_dir)
+
+
+def load_letter_context(request: RenderInput) -> tuple[bytes, dict[str, object]]:
+    """The template's bytes and the values to merge, read in one session."""
+    with session_scope() as session:
+        mission = session.get(Mission, request.mission_id)
+        if mission is None:
+            raise not_found(f"mission {request.mission_id}")
+        firm = session.get(Firm, mission.firm_id)
+        client = session.get(Client, mission.client_id)
+        firm_rep = session.get(Staff, request.firm_representative_id)
+        client_rep = session.get(Representative, request.client_representative_id)
+        if firm is None or client is None:
+            raise not_found("the mission's firm or client")
+        if firm_rep is None or firm_rep.firm_id != firm.id:
+            raise not_found(f"firm representative {request.firm_representative_id}")
+        if client_rep is None or client_rep.client_id != client.id:
+            raise not_found(f"client representative {request.client_representative_id}")
+        lines = mission_lines(session, mission.id)
+        template = template_bytes(session, blob_store(), firm.id, request.template_id)
+        if template is None:
+            raise not_found(f"letter template {request.template_id}")
+        context = letter_context(
+            firm=firm,
+            firm_representative=firm_rep,
+            client=client,
+            client_representative=client_rep,
+            mission=mission,
+            lines=lines,
+            letter_date=date.fromisoformat(request.letter_date),
+            version=request.version,
+        )
+    return template, context
+
+
+@activity.defn(name=Activities.render_letter)
+def render_letter(request: RenderInput) -> str:
+    template, context = load_letter_context(request)
+    try:
+        docx = render_docx(template, context)
+    except TemplateError as error:
+        raise ApplicationError(str(error), type="TemplateError", non_retryable=True) from error
+    target = scratch_path(request.scratch_name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(docx)
+    return request.scratch_name
+
+
+@activity.defn(name=Activities.convert_to_pdf)
+def convert_letter(request: ConvertInput) -> str:
+    source = scratch_path(request.docx_name)
+    settings = get_settings()
+    try:
+        pdf = convert_to_pdf(
+            source,
+            source.parent,
+            soffice=settings.soffice_path,
+            timeout=settings.conversion_timeout_seconds,
+        )
+    except ConversionError as error:
+        # LibreOffice failures are often passing (a crash, a timeout): let the policy retry.
+        raise ApplicationError(str(error), type="ConversionFailed") from error
+    return str(pdf.relative_to(settings.scratch_dir.resolve()))
+
+
+@activity.defn(name=Activities.file_letter)
+def file_letter(request: FileLetterInput) -> str:
+    """File the PDF in the chosen folder; the key (mission, version) files it once."""
+    pdf = scratch_path(request.pdf_name).read_bytes()
+    with session_scope() as session:
+        mission = session.get(Mission, request.mission_id)
+        if mission is None:
+            raise not_found(f"mission {request.mission_id}")
+        folder = session.get(Folder, request.folder_id)
+        if folder is None or folder.client_id != mission.client_id:
+            raise not_found(f"folder {request.folder_id}")
+        document = file_document(
+            session,
+            blob_store(),
+            key=f"letter:{mission.id}:v{request.version}",
+            firm_id=mission.firm_id,
+            client_id=mission.client_id,
+            folder_id=folder.id,
+            mission_id=mission.id,
+            kind=DocumentKind.letter,
+            name=f"Lettre de mission - {mission.name} - v{request.version}.pdf",
+            version=request.version,
+            data=pdf,
+        )
+        return document.id

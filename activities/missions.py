@@ -1,0 +1,130 @@
+"""Activities that write a mission's own records: its status, its timeline and its lines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlmodel import select
+from temporalio import activity
+
+from activities.errors import not_found
+from domain.db import session_scope
+from domain.enums import Frequency, MissionStatus, ServiceRequestStatus, WorkKind, WorkStatus
+from domain.models import Mission, MissionEvent, MissionLine, ServiceRequest, WorkItem, utcnow
+from workflows.messages import Activities, ChangeLineInput, SaveMissionInput, TransitionInput
+
+REQUEST_REVIEW_DAYS = 7
+
+
+@activity.defn(name=Activities.record_transition)
+def record_transition(transition: TransitionInput) -> None:
+    """Write the status and its timeline entry; the (mission, seq) key makes a retry a no-op."""
+    at = datetime.fromisoformat(transition.at).replace(tzinfo=None)
+    with session_scope() as session:
+        mission = session.get(Mission, transition.mission_id)
+        if mission is None:
+            mission = Mission(
+                id=transition.mission_id,
+                firm_id=transition.firm_id,
+                client_id=transition.client_id,
+                service_request_id=transition.service_request_id,
+                status=MissionStatus(transition.status),
+                created_at=at,
+            )
+            session.add(mission)
+            session.flush()
+            if transition.service_request_id:
+                session.add(request_task(mission, transition.service_request_id, at.date()))
+        already = session.exec(
+            select(MissionEvent).where(
+                MissionEvent.mission_id == transition.mission_id,
+                MissionEvent.seq == transition.seq,
+            )
+        ).first()
+        if already is not None:
+            return
+        mission.status = MissionStatus(transition.status)
+        mission.updated_at = at
+        session.add(
+            MissionEvent(
+                mission_id=mission.id,
+                seq=transition.seq,
+                status=MissionStatus(transition.status),
+                at=at,
+                by=transition.by,
+                reason=transition.reason,
+            )
+        )
+
+
+def request_task(mission: Mission, service_request_id: str, today: date) -> WorkItem:
+    """The firm's task to review a client's service request, as the seed's task list shows it."""
+    return WorkItem(
+        key=f"request:{service_request_id}",
+        firm_id=mission.firm_id,
+        client_id=mission.client_id,
+        mission_id=mission.id,
+        kind=WorkKind.task,
+        title="Demande de prestation du client à étudier",
+        due_date=today + timedelta(days=REQUEST_REVIEW_DAYS),
+    )
+
+
+@activity.defn(name=Activities.save_mission)
+def save_mission(request: SaveMissionInput) -> None:
+    """Write the mission's name, period and lines; the ids come from the caller, so it repeats."""
+    draft = request.draft
+    with session_scope() as session:
+        mission = session.get(Mission, request.mission_id)
+        if mission is None:
+            raise not_found(f"mission {request.mission_id}")
+        mission.name = draft.name
+        mission.period_start = date.fromisoformat(draft.period_start)
+        mission.period_end = date.fromisoformat(draft.period_end)
+        mission.frequency = Frequency(draft.frequency)
+        mission.updated_at = utcnow()
+        existing = {
+            line.id
+            for line in session.exec(
+                select(MissionLine).where(MissionLine.mission_id == mission.id)
+            )
+        }
+        for position, line in enumerate(draft.lines):
+            if line.line_id in existing:
+                continue
+            session.add(
+                MissionLine(
+                    id=line.line_id,
+                    mission_id=mission.id,
+                    position=position,
+                    service_id=line.service_id,
+                    code=line.code,
+                    name=line.name,
+                    description=line.description,
+                    price=Decimal(line.price),
+                    frequency=Frequency(line.frequency),
+                )
+            )
+        if request.service_request_id:
+            service_request = session.get(ServiceRequest, request.service_request_id)
+            if service_request is not None:
+                service_request.status = ServiceRequestStatus.converted
+            # The firm has acted on the request: its follow-up task is done.
+            for item in session.exec(
+                select(WorkItem).where(WorkItem.key == f"request:{request.service_request_id}")
+            ):
+                item.status = WorkStatus.done
+
+
+@activity.defn(name=Activities.change_line)
+def change_line(request: ChangeLineInput) -> None:
+    change = request.change
+    with session_scope() as session:
+        line = session.get(MissionLine, change.line_id)
+        if line is None or line.mission_id != request.mission_id:
+            raise not_found(f"line {change.line_id}")
+        if change.price is not None:
+            line.price = Decimal(change.price)
+        if change.frequency is not None:
+            line.frequency = Frequency(change.frequency)

@@ -1,0 +1,202 @@
+"""Convert a rendered .docx letter to PDF/A-2b with LibreOffice, and read PDFs back.
+
+Pure functions, no Temporal imports: the activities wrap them.
+
+Notes verified on LibreOffice 7.4.7:
+- PDF/A-2b needs the JSON filter-options form (`_PDF_FILTER` below). The older
+  `pdf:writer_pdf_Export:SelectPdfVersion=2` form exits 0 and yields a plain PDF, so the
+  exit code proves nothing; tests read the XMP metadata (`pdfa_part`).
+- Without `--infilter`, LibreOffice "converts" anything (garbage is imported as plain text
+  and exported happily). Forcing the Word 2007 import filter makes a non-.docx input fail
+  ("source file could not be loaded", still exit 0 and no output file).
+- Each process gets its own throwaway profile (`-env:UserInstallation`), otherwise
+  concurrent conversions collide on the shared profile and fail silently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import uuid
+import zipfile
+from io import BytesIO
+from pathlib import Path
+from xml.etree import ElementTree
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from pypdf.generic import DictionaryObject, StreamObject
+
+__all__ = ["ConversionError", "convert_to_pdf", "pdf_text", "pdfa_part"]
+
+_PDF_FILTER = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
+_DOCX_IMPORT_FILTER = "MS Word 2007 XML"
+_PDFAID_NS = "http://www.aiim.org/pdfa/ns/id/"
+_MAX_OUTPUT_IN_ERROR = 4000
+
+
+class ConversionError(Exception):
+    """LibreOffice could not turn the document into a PDF."""
+
+
+def _is_docx(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the converter and whatever it spawned (soffice forks soffice.bin)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
+
+
+def _tail(data: bytes) -> str:
+    text = data.decode("utf-8", errors="replace").strip()
+    return text[-_MAX_OUTPUT_IN_ERROR:]
+
+
+def convert_to_pdf(
+    docx_path: Path,
+    out_dir: Path,
+    *,
+    soffice: str = "soffice",
+    timeout: float = 120.0,
+) -> Path:
+    """Convert `docx_path` to `out_dir/<stem>.pdf` (PDF/A-2b) and return that path.
+
+    The PDF appears in `out_dir` atomically (temp name, then rename). Raises
+    ConversionError when the input is not a .docx, LibreOffice is missing, times out, or
+    does not produce a real PDF.
+    """
+    docx_path = Path(docx_path).resolve()
+    out_dir = Path(out_dir)
+    if not docx_path.is_file():
+        raise ConversionError(f"no such file: {docx_path}")
+    if not _is_docx(docx_path):
+        raise ConversionError(f"not a .docx document: {docx_path.name}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{docx_path.stem}.pdf"
+
+    with tempfile.TemporaryDirectory(prefix="sceau-soffice-") as work_name:
+        work = Path(work_name)
+        profile = work / "profile"
+        produced_dir = work / "out"
+        produced_dir.mkdir()
+        command = [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--invisible",
+            "--nologo",
+            "--nodefault",
+            "--nolockcheck",
+            "--norestore",
+            f"--infilter={_DOCX_IMPORT_FILTER}",
+            "--convert-to",
+            _PDF_FILTER,
+            "--outdir",
+            str(produced_dir),
+            str(docx_path),
+        ]
+        env = {**os.environ, "TMPDIR": str(work)}
+        try:
+            proc = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                cwd=work,
+                start_new_session=True,  # own process group, so a timeout kills it all
+            )
+        except OSError as exc:
+            raise ConversionError(f"cannot start LibreOffice ({soffice!r}): {exc}") from exc
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            _kill_group(proc)
+            stdout, stderr = proc.communicate()
+            raise ConversionError(
+                f"LibreOffice timed out after {timeout:g} s converting {docx_path.name}: "
+                f"{_tail(stderr) or _tail(stdout)}"
+            ) from exc
+        except BaseException:
+            _kill_group(proc)
+            proc.wait()
+            raise
+        # communicate() returned, so every process holding our pipes (soffice.bin
+        # included) has exited: nothing is left running on the throwaway profile.
+
+        produced = produced_dir / f"{docx_path.stem}.pdf"
+        details = _tail(stderr) or _tail(stdout) or "no output"
+        if proc.returncode != 0:
+            raise ConversionError(
+                f"LibreOffice failed (exit {proc.returncode}) converting "
+                f"{docx_path.name}: {details}"
+            )
+        if not produced.is_file() or produced.stat().st_size == 0:
+            raise ConversionError(f"LibreOffice produced no PDF for {docx_path.name}: {details}")
+        with produced.open("rb") as handle:
+            if handle.read(5) != b"%PDF-":
+                raise ConversionError(
+                    f"LibreOffice output for {docx_path.name} is not a PDF: {details}"
+                )
+
+        # Same directory as the target, so the rename is atomic; a unique name, so
+        # concurrent conversions of the same stem never share a partial file.
+        partial = out_dir / f".{docx_path.stem}.{uuid.uuid4().hex}.pdf.part"
+        try:
+            shutil.copyfile(produced, partial)
+            os.replace(partial, target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    return target
+
+
+def _reader(pdf: bytes) -> PdfReader:
+    try:
+        return PdfReader(BytesIO(pdf))
+    except (PdfReadError, ValueError, OSError) as exc:
+        raise ConversionError(f"not a readable PDF: {exc}") from exc
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page, pages separated by a form feed."""
+    reader = _reader(pdf)
+    return "\f".join(page.extract_text() or "" for page in reader.pages)
+
+
+def pdfa_part(pdf: bytes) -> tuple[str | None, str | None]:
+    """(pdfaid:part, pdfaid:conformance) from the XMP metadata; (None, None) if absent."""
+    reader = _reader(pdf)
+    try:
+        catalog = reader.trailer["/Root"].get_object()
+        metadata = catalog.get("/Metadata") if isinstance(catalog, DictionaryObject) else None
+        stream = metadata.get_object() if metadata is not None else None
+        if not isinstance(stream, StreamObject):
+            return None, None
+        root = ElementTree.fromstring(stream.get_data())
+    except (PdfReadError, ElementTree.ParseError, KeyError, AttributeError, ValueError):
+        return None, None
+
+    def value(name: str) -> str | None:
+        qualified = f"{{{_PDFAID_NS}}}{name}"
+        for element in root.iter():
+            # XMP allows both <pdfaid:part>2</pdfaid:part> and pdfaid:part="2".
+            if qualified in element.attrib:
+                return element.attrib[qualified].strip()
+            if element.tag == qualified and element.text is not None:
+                return element.text.strip()
+        return None
+
+    return value("part"), value("conformance")

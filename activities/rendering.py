@@ -1,0 +1,172 @@
+"""Render .docx letter templates (docxtpl + a sandboxed Jinja environment).
+
+Pure functions, no Temporal imports: the activities wrap them.
+
+Templates are uploaded by firms, so they run in Jinja's immutable sandbox: attribute access
+to Python internals (`{{ ''.__class__ }}`), calls to unsafe methods and mutation of the
+context fail. Undefined values are strict, so an unsafe attribute or a misspelt variable
+stops the rendering (TemplateError) instead of leaving a silent blank in a letter that is
+about to be signed; templates may still write `{% if x is defined %}` or `x | default('')`.
+
+Every merged value is XML-escaped (autoescape), so `&`, `<`, `>`, quotes, accents and emoji
+appear exactly as entered.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable, Mapping
+from io import BytesIO
+from typing import Any, TypeVar
+
+import jinja2
+from docx.opc.exceptions import PackageNotFoundError
+from docxtpl import DocxTemplate
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SecurityError
+from lxml import etree
+from markupsafe import Markup, escape
+
+__all__ = ["TemplateError", "render_docx", "sandboxed_environment", "template_variables"]
+
+_T = TypeVar("_T")
+
+# Bounds on operators that can exhaust memory or CPU in one expression
+# (`'x' * 10**9`, `9 ** 9 ** 9`); the sandbox already bounds range().
+_MAX_EXPONENT = 64
+_MAX_POWER_BITS = 4096
+_MAX_REPEATED_LENGTH = 100_000
+
+# Characters XML 1.0 cannot hold. \a and \f are kept: docxtpl turns them into a new
+# paragraph and a page break (as it turns \n into a line break and \t into a tab).
+_XML_INVALID = re.compile("[\x00-\x06\x08\x0b\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+class TemplateError(Exception):
+    """The letter template cannot be used: not a .docx, bad Jinja, or a forbidden expression."""
+
+
+class _LetterSandbox(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:
+                raise SecurityError(f"exponent {right!r} is too large")
+            if (
+                isinstance(left, int)
+                and isinstance(right, int)
+                and abs(left).bit_length() * abs(right) > _MAX_POWER_BITS
+            ):
+                raise SecurityError("power result is too large")
+        elif operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if (
+                    isinstance(sequence, str | bytes | list | tuple)
+                    and isinstance(count, int)
+                    and len(sequence) * count > _MAX_REPEATED_LENGTH
+                ):
+                    raise SecurityError("repetition result is too long")
+        return super().call_binop(context, operator, left, right)
+
+
+def _finalize(value: Any) -> Any:
+    """Escape a merged value for WordprocessingML.
+
+    Markup-like values (docxtpl RichText, Listing) are trusted XML and pass unchanged.
+    For plain values, on top of XML escaping: characters XML cannot hold are dropped, and
+    `_` becomes a character reference, because docxtpl rewrites `{_{`, `}_}`, `{_%` and
+    `%_}` in its output (its own escape syntax) and would otherwise alter such values.
+    """
+    if hasattr(value, "__html__"):
+        return value
+    text = str(escape(value))  # str() of a strict Undefined raises, as it must
+    text = _XML_INVALID.sub("", text).replace("_", "&#95;")
+    return Markup(text)
+
+
+def sandboxed_environment() -> SandboxedEnvironment:
+    """A fresh sandboxed Jinja environment for letter templates (autoescape on)."""
+    return _LetterSandbox(
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SecurityError):
+        return f"forbidden expression in the template: {exc}"
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        lines = [line.strip() for line in getattr(exc, "docx_context", None) or [] if line]
+        where = f" near: {' / '.join(lines)[:300]}" if lines else ""
+        return f"template syntax error: {exc.message}{where}"
+    if isinstance(exc, jinja2.UndefinedError):
+        return f"the template uses a value the letter does not provide: {exc.message}"
+    if isinstance(exc, jinja2.TemplateError):
+        return f"template error: {exc.message or exc}"
+    if isinstance(exc, zipfile.BadZipFile | PackageNotFoundError):
+        return "not a .docx document (the file is not a valid Word package)"
+    if isinstance(exc, KeyError):
+        return f"not a .docx document (missing part {exc})"
+    if isinstance(exc, etree.XMLSyntaxError):
+        return f"the .docx holds invalid XML: {exc}"
+    return f"cannot render the template: {type(exc).__name__}: {exc}"
+
+
+# What a broken or hostile template can raise from docx / docxtpl / Jinja / lxml.
+_TEMPLATE_FAILURES: tuple[type[BaseException], ...] = (
+    jinja2.TemplateError,  # includes SecurityError, TemplateSyntaxError, UndefinedError
+    zipfile.BadZipFile,
+    PackageNotFoundError,
+    KeyError,
+    ValueError,  # includes lxml's XMLSyntaxError, python-docx's invalid values
+    TypeError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    RecursionError,
+    MemoryError,
+    etree.LxmlError,
+)
+
+
+def _guarded(action: Callable[[], _T]) -> _T:
+    try:
+        return action()
+    except TemplateError:
+        raise
+    except _TEMPLATE_FAILURES as exc:
+        raise TemplateError(_describe(exc)) from exc
+
+
+def _open(template: bytes) -> DocxTemplate:
+    if not isinstance(template, bytes | bytearray | memoryview):
+        raise TemplateError("the template must be the bytes of a .docx file")
+    if not zipfile.is_zipfile(BytesIO(template)):
+        raise TemplateError("not a .docx document (the file is not a valid Word package)")
+    return DocxTemplate(BytesIO(bytes(template)))
+
+
+def render_docx(template: bytes, context: Mapping[str, Any]) -> bytes:
+    """Render `template` (.docx bytes) with `context`; return the rendered .docx bytes."""
+
+    def render() -> bytes:
+        document = _open(template)
+        document.render(dict(context), jinja_env=sandboxed_environment(), autoescape=True)
+        out = BytesIO()
+        document.save(out)
+        return out.getvalue()
+
+    return _guarded(render)
+
+
+def template_variables(template: bytes) -> set[str]:
+    """The top-level variables `template` uses and does not define itself."""
+
+    def variables() -> set[str]:
+        document = _open(template)
+        found = document.get_undeclared_template_variables(jinja_env=sandboxed_environment())
+        return {str(name) for name in found}
+
+    return _guarded(variables)

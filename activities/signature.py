@@ -1,0 +1,209 @@
+"""Activities that talk to the e-signature provider and file what it returns."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlmodel import select
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.errors import invalid, not_found
+from activities.letters import blob_store
+from activities.signature_client import ProviderRejected, ProviderUnavailable, YousignClient
+from domain.db import session_scope
+from domain.documents import file_document
+from domain.enums import DocumentKind
+from domain.models import Document, Mission, Representative, SignatureRequest, Staff
+from domain.settings import get_settings
+from workflows.messages import (
+    Activities,
+    CancelSignatureInput,
+    FileSignedInput,
+    SendForSignatureInput,
+    SignatureStarted,
+)
+
+SUPPORTED_PROVIDERS = ("yousign",)
+
+
+def provider_client(provider: str) -> YousignClient:
+    if provider not in SUPPORTED_PROVIDERS:
+        raise invalid(f"unknown signature provider {provider!r}")
+    settings = get_settings()
+    return YousignClient(settings.resolved_yousign_base_url, settings.secret("yousign_api_key"))
+
+
+def provider_error(error: Exception) -> ApplicationError:
+    """A provider's 4xx cannot be fixed by retrying; its 5xx and time-outs can."""
+    if isinstance(error, ProviderRejected):
+        return ApplicationError(str(error), type="ProviderRejected", non_retryable=True)
+    return ApplicationError(str(error), type="ProviderUnavailable")
+
+
+def _signature_inputs(request: SendForSignatureInput) -> dict[str, Any]:
+    with session_scope() as session:
+        mission = session.get(Mission, request.mission_id)
+        document = session.get(Document, request.document_id)
+        firm_rep = session.get(Staff, request.firm_representative_id)
+        client_rep = session.get(Representative, request.client_representative_id)
+        if mission is None or document is None or firm_rep is None or client_rep is None:
+            raise not_found("the mission, its letter or a representative")
+        existing = session.exec(
+            select(SignatureRequest).where(
+                SignatureRequest.mission_id == mission.id,
+                SignatureRequest.letter_version == request.version,
+            )
+        ).first()
+        signers = [
+            {
+                "role": "client",
+                "first_name": client_rep.first_name,
+                "last_name": client_rep.last_name,
+                "email": client_rep.email,
+                "phone": client_rep.phone or None,
+            },
+            {
+                "role": "firm",
+                "first_name": firm_rep.first_name,
+                "last_name": firm_rep.last_name,
+                "email": firm_rep.email,
+                "phone": None,
+            },
+        ]
+        return {
+            "name": f"Lettre de mission - {mission.name}",
+            "filename": document.name,
+            "pdf": blob_store().get(document.sha256),
+            "signers": signers,
+            "existing": existing,
+        }
+
+
+def _save_signature(
+    request: SendForSignatureInput, provider_request_id: str, signers: list[dict[str, Any]]
+) -> SignatureStarted:
+    with session_scope() as session:
+        existing = session.exec(
+            select(SignatureRequest).where(
+                SignatureRequest.mission_id == request.mission_id,
+                SignatureRequest.letter_version == request.version,
+            )
+        ).first()
+        record = existing or SignatureRequest(
+            mission_id=request.mission_id,
+            letter_version=request.version,
+            provider=request.provider,
+            provider_request_id=provider_request_id,
+            status="ongoing",
+            signers=[{**signer, "status": "pending"} for signer in signers],
+        )
+        session.add(record)
+        session.flush()
+        return SignatureStarted(record.id, record.provider_request_id, record.status)
+
+
+@activity.defn(name=Activities.send_for_signature)
+async def send_for_signature(request: SendForSignatureInput) -> SignatureStarted:
+    """Create, fill and activate the provider's request; the external id makes it happen once."""
+    inputs = await asyncio.to_thread(_signature_inputs, request)
+    existing: SignatureRequest | None = inputs["existing"]
+    if existing is not None:
+        return SignatureStarted(existing.id, existing.provider_request_id, existing.status)
+    client = provider_client(request.provider)
+    try:
+        created = await client.create_request(
+            inputs["name"], external_id=f"mission-{request.mission_id}-v{request.version}"
+        )
+        if created.get("status") == "draft":
+            # A retry after a partial attempt finds the pieces already there.
+            if not created.get("documents"):
+                await client.upload_document(created["id"], inputs["filename"], inputs["pdf"])
+            if not created.get("signers"):
+                for signer in inputs["signers"]:
+                    await client.add_signer(
+                        created["id"],
+                        signer["first_name"],
+                        signer["last_name"],
+                        signer["email"],
+                        signer["phone"],
+                    )
+            await client.activate(created["id"])
+    except (ProviderRejected, ProviderUnavailable) as error:
+        raise provider_error(error) from error
+    return await asyncio.to_thread(_save_signature, request, created["id"], inputs["signers"])
+
+
+def _signature_record(signature_id: str) -> SignatureRequest:
+    with session_scope() as session:
+        record = session.get(SignatureRequest, signature_id)
+        if record is None:
+            raise not_found(f"signature request {signature_id}")
+        return record
+
+
+def _set_signature_status(signature_id: str, status: str) -> None:
+    with session_scope() as session:
+        record = session.get(SignatureRequest, signature_id)
+        if record is not None:
+            record.status = status
+            if status == "done":
+                record.signers = [{**signer, "status": "signed"} for signer in record.signers]
+
+
+@activity.defn(name=Activities.cancel_signature)
+async def cancel_signature(request: CancelSignatureInput) -> None:
+    record = await asyncio.to_thread(_signature_record, request.signature_id)
+    client = provider_client(record.provider)
+    try:
+        state = await client.get(record.provider_request_id)
+        if state.get("status") in ("draft", "ongoing"):
+            await client.cancel(record.provider_request_id, request.reason)
+    except (ProviderRejected, ProviderUnavailable) as error:
+        raise provider_error(error) from error
+    await asyncio.to_thread(_set_signature_status, request.signature_id, "canceled")
+
+
+def _file_signed(record: SignatureRequest, signed: bytes, audit_trail: bytes) -> None:
+    blobs = blob_store()
+    with session_scope() as session:
+        mission = session.get(Mission, record.mission_id)
+        letter = session.exec(
+            select(Document).where(
+                Document.key == f"letter:{record.mission_id}:v{record.letter_version}"
+            )
+        ).first()
+        if mission is None or letter is None:
+            raise not_found("the signed letter's mission")
+        for kind, label, data in (
+            (DocumentKind.signed_letter, "signée", signed),
+            (DocumentKind.audit_trail, "dossier de preuve", audit_trail),
+        ):
+            file_document(
+                session,
+                blobs,
+                key=f"{kind.value}:{mission.id}:v{record.letter_version}",
+                firm_id=mission.firm_id,
+                client_id=mission.client_id,
+                folder_id=letter.folder_id,
+                mission_id=mission.id,
+                kind=kind,
+                name=f"Lettre de mission - {mission.name} - v{record.letter_version} - {label}.pdf",
+                version=record.letter_version,
+                data=data,
+            )
+    _set_signature_status(record.id, "done")
+
+
+@activity.defn(name=Activities.file_signed_letter)
+async def file_signed_letter(request: FileSignedInput) -> None:
+    """Download the signed PDF and the audit trail and file them next to the letter, once."""
+    record = await asyncio.to_thread(_signature_record, request.signature_id)
+    client = provider_client(record.provider)
+    try:
+        signed = await client.download_signed(record.provider_request_id)
+        audit_trail = await client.download_audit_trail(record.provider_request_id)
+    except (ProviderRejected, ProviderUnavailable) as error:
+        raise provider_error(error) from error
+    await asyncio.to_thread(_file_signed, record, signed, audit_trail)

@@ -1,0 +1,56 @@
+"""The activity that creates a signed mission's tasks and information requests, once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlmodel import col, select
+from temporalio import activity
+
+from activities.errors import not_found
+from domain.db import session_scope
+from domain.enums import WorkKind
+from domain.models import Mission, ServiceWork, WorkItem
+from domain.queries import mission_lines
+from domain.work import plan_work
+from workflows.messages import Activities, WorkCreated
+
+
+@activity.defn(name=Activities.create_work)
+def create_work(mission_id: str) -> WorkCreated:
+    """Insert each planned item whose key is not there yet; a retry inserts nothing more."""
+    with session_scope() as session:
+        mission = session.get(Mission, mission_id)
+        if mission is None or mission.period_start is None or mission.period_end is None:
+            raise not_found(f"mission {mission_id}")
+        lines = mission_lines(session, mission_id)
+        work_by_service: dict[str, list[ServiceWork]] = defaultdict(list)
+        service_ids = {line.service_id for line in lines}
+        for work in session.exec(
+            select(ServiceWork)
+            .where(col(ServiceWork.service_id).in_(service_ids))
+            .order_by(col(ServiceWork.position))
+        ):
+            work_by_service[work.service_id].append(work)
+        planned = plan_work(
+            mission_id, mission.period_start, mission.period_end, lines, work_by_service
+        )
+        existing = set(session.exec(select(WorkItem.key).where(WorkItem.mission_id == mission_id)))
+        for item in planned:
+            if item.key in existing:
+                continue
+            session.add(
+                WorkItem(
+                    key=item.key,
+                    firm_id=mission.firm_id,
+                    client_id=mission.client_id,
+                    mission_id=mission_id,
+                    line_id=item.line_id,
+                    service_id=item.service_id,
+                    kind=item.kind,
+                    title=item.title,
+                    due_date=item.due_date,
+                )
+            )
+    tasks = sum(1 for item in planned if item.kind is WorkKind.task)
+    return WorkCreated(tasks=tasks, information_requests=len(planned) - tasks)

@@ -1,0 +1,248 @@
+"""The database tables. Ids are opaque strings; money is Numeric(12, 2); times are naive UTC."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from domain.enums import (
+    DocumentKind,
+    Frequency,
+    MissionStatus,
+    Role,
+    ServiceRequestStatus,
+    WorkKind,
+    WorkStatus,
+)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _id(prefix: str) -> Any:
+    return Field(default_factory=lambda: new_id(prefix), primary_key=True, max_length=40)
+
+
+class Firm(SQLModel, table=True):
+    id: str = _id("firm")
+    name: str
+    legal_form: str
+    siren: str
+    address: str
+    city: str = ""
+    vat_number: str
+    ordre_council: str
+    vat_rate: Decimal = Field(default=Decimal("20.00"), max_digits=5, decimal_places=2)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Staff(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("firm_id", "email"),)
+    id: str = _id("stf")
+    firm_id: str = Field(foreign_key="firm.id", index=True)
+    email: str
+    first_name: str
+    last_name: str
+    title: str = ""
+    role: Role = Role.staff
+    legal_representative: bool = False
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token, kept only as its SHA-256; the clear value is shown once."""
+
+    id: str = _id("tok")
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    role: Role
+    firm_id: str | None = Field(default=None, foreign_key="firm.id")
+    staff_id: str | None = Field(default=None, foreign_key="staff.id")
+    client_id: str | None = Field(default=None, foreign_key="client.id")
+    portal_user_id: str | None = Field(default=None, foreign_key="portaluser.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class Client(SQLModel, table=True):
+    id: str = _id("cli")
+    firm_id: str = Field(foreign_key="firm.id", index=True)
+    name: str
+    legal_form: str = ""
+    siren: str = ""
+    address: str = ""
+    activity: str = ""
+    fiscal_year_end: str = "12-31"
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Representative(SQLModel, table=True):
+    id: str = _id("rep")
+    client_id: str = Field(foreign_key="client.id", index=True)
+    first_name: str
+    last_name: str
+    title: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+class PortalUser(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("client_id", "email"),)
+    id: str = _id("pu")
+    firm_id: str = Field(foreign_key="firm.id")
+    client_id: str = Field(foreign_key="client.id", index=True)
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+
+
+class Service(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("firm_id", "code"),)
+    id: str = _id("svc")
+    firm_id: str = Field(foreign_key="firm.id", index=True)
+    code: str
+    name: str
+    description: str = ""
+    price: Decimal = Field(max_digits=12, decimal_places=2)
+    frequency: Frequency
+
+
+class ServiceWork(SQLModel, table=True):
+    """One piece of work a catalogue service sets off once its mission is signed."""
+
+    id: str = _id("sw")
+    service_id: str = Field(foreign_key="service.id", index=True)
+    position: int
+    kind: WorkKind
+    title: str
+    # Days after the end of each period of the line's frequency; None means the end itself.
+    due: int | None = None
+
+
+class ServiceRequest(SQLModel, table=True):
+    id: str = _id("req")
+    firm_id: str = Field(foreign_key="firm.id", index=True)
+    client_id: str = Field(foreign_key="client.id", index=True)
+    portal_user_id: str | None = Field(default=None, foreign_key="portaluser.id")
+    service_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    message: str = ""
+    status: ServiceRequestStatus = ServiceRequestStatus.open
+    # The mission whose workflow the request started; the firm formalises it later.
+    mission_id: str = Field(index=True, max_length=40)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Mission(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=40)
+    firm_id: str = Field(foreign_key="firm.id", index=True)
+    client_id: str = Field(foreign_key="client.id", index=True)
+    service_request_id: str | None = None
+    name: str = ""
+    period_start: date | None = None
+    period_end: date | None = None
+    frequency: Frequency | None = None
+    status: MissionStatus = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class MissionLine(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=40)
+    mission_id: str = Field(foreign_key="mission.id", index=True)
+    position: int
+    service_id: str = Field(foreign_key="service.id")
+    code: str
+    name: str
+    description: str = ""
+    price: Decimal = Field(max_digits=12, decimal_places=2)
+    frequency: Frequency
+
+
+class MissionEvent(SQLModel, table=True):
+    """A status transition; ``seq`` is the workflow's counter, so a retry is a no-op."""
+
+    __table_args__ = (UniqueConstraint("mission_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    mission_id: str = Field(foreign_key="mission.id", index=True)
+    seq: int
+    status: MissionStatus
+    at: datetime
+    by: str = ""
+    reason: str = ""
+
+
+class LetterTemplate(SQLModel, table=True):
+    id: str = _id("tpl")
+    firm_id: str = Field(foreign_key="firm.id", index=True)
+    name: str
+    sha256: str = Field(max_length=64)
+    variables: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Folder(SQLModel, table=True):
+    id: str = _id("fld")
+    firm_id: str = Field(foreign_key="firm.id", index=True)
+    client_id: str = Field(foreign_key="client.id", index=True)
+    name: str
+    parent_id: str | None = Field(default=None, foreign_key="folder.id")
+    shared_with_client: bool = False
+
+
+class Document(SQLModel, table=True):
+    """An immutable file in a client's GED; ``key`` makes filing the same thing twice a no-op."""
+
+    id: str = _id("doc")
+    key: str = Field(unique=True, max_length=200)
+    firm_id: str = Field(foreign_key="firm.id", index=True)
+    client_id: str = Field(foreign_key="client.id", index=True)
+    folder_id: str = Field(foreign_key="folder.id", index=True)
+    mission_id: str | None = Field(default=None, index=True)
+    kind: DocumentKind
+    name: str
+    version: int = 1
+    sha256: str = Field(max_length=64)
+    size: int
+    content_type: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SignatureRequest(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("mission_id", "letter_version"),)
+    id: str = _id("sig")
+    mission_id: str = Field(foreign_key="mission.id", index=True)
+    letter_version: int
+    provider: str
+    provider_request_id: str = Field(index=True)
+    status: str
+    signers: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WorkItem(SQLModel, table=True):
+    """A firm task or a client information request, created once per key."""
+
+    id: str = _id("wrk")
+    key: str = Field(unique=True, max_length=200)
+    firm_id: str = Field(foreign_key="firm.id", index=True)
+    client_id: str = Field(foreign_key="client.id", index=True)
+    mission_id: str = Field(foreign_key="mission.id", index=True)
+    # Empty for the firm's follow-up task of a client's service request.
+    line_id: str | None = Field(default=None, foreign_key="missionline.id")
+    service_id: str | None = Field(default=None, foreign_key="service.id")
+    kind: WorkKind
+    title: str
+    due_date: date
+    status: WorkStatus = WorkStatus.open
+    answer: str | None = None
+    answered_at: datetime | None = None

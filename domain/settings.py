@@ -1,0 +1,71 @@
+"""Settings read from the environment (prefix ``SCEAU_``); every one has a one-machine default."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SCEAU_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_ui_port: int = 8233
+    operator_token: str = ""
+    yousign_base_url: str = ""
+    yousign_api_key: str = ""
+    yousign_webhook_secret: str = ""
+    signature_provider_port: int = 8100
+    # Where the local provider delivers its webhooks; Sceau's own API by default.
+    webhook_url: str = ""
+    soffice_path: str = "soffice"
+    conversion_timeout_seconds: float = 120.0
+    missions_task_queue: str = "missions"
+    documents_task_queue: str = "documents"
+    # How long a letter waits for signatures before the mission expires.
+    signature_expiry_days: int = 30
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'sceau.db'}"
+
+    @property
+    def ged_dir(self) -> Path:
+        return self.data_dir / "ged"
+
+    @property
+    def scratch_dir(self) -> Path:
+        return self.data_dir / "scratch"
+
+    @property
+    def resolved_yousign_base_url(self) -> str:
+        return self.yousign_base_url or f"http://127.0.0.1:{self.signature_provider_port}/v3"
+
+    @property
+    def resolved_webhook_url(self) -> str:
+        return self.webhook_url or f"http://127.0.0.1:{self.api_port}/v1/webhooks/signature/yousign"
+
+    def secret(self, name: str) -> str:
+        """A secret from the environment, else one generated once and kept in the data dir."""
+        value: str = getattr(self, name)
+        if value:
+            return value
+        path = self.data_dir / "secrets" / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,73 @@
+"""Runs Sceau's Temporal workers: the missions queue and the documents queue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.letters import convert_letter, file_letter, render_letter
+from activities.missions import change_line, record_transition, save_mission
+from activities.signature import cancel_signature, file_signed_letter, send_for_signature
+from activities.work import create_work
+from domain.settings import get_settings
+from domain.temporal import connect
+from workflows.messages import DOCUMENTS_QUEUE, MISSIONS_QUEUE
+from workflows.mission import MissionWorkflow
+from workflows.preview import LetterPreviewWorkflow
+
+MISSION_ACTIVITIES: list[Callable[..., Any]] = [
+    record_transition,
+    save_mission,
+    change_line,
+    file_letter,
+    send_for_signature,
+    cancel_signature,
+    file_signed_letter,
+    create_work,
+]
+DOCUMENT_ACTIVITIES: list[Callable[..., Any]] = [render_letter, convert_letter]
+
+
+def build_workers(client: Client, executor: ThreadPoolExecutor) -> list[Worker]:
+    return [
+        Worker(
+            client,
+            task_queue=MISSIONS_QUEUE,
+            workflows=[MissionWorkflow, LetterPreviewWorkflow],
+            activities=MISSION_ACTIVITIES,
+            activity_executor=executor,
+        ),
+        Worker(
+            client,
+            task_queue=DOCUMENTS_QUEUE,
+            activities=DOCUMENT_ACTIVITIES,
+            activity_executor=executor,
+            # LibreOffice is CPU-bound: one conversion per core is what the machine can take.
+            max_concurrent_activities=2,
+        ),
+    ]
+
+
+async def run_workers() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    client = await connect(get_settings())
+    with ThreadPoolExecutor(max_workers=16) as executor:
+        workers = build_workers(client, executor)
+        logging.getLogger("sceau.worker").info(
+            "workers polling %s and %s", MISSIONS_QUEUE, DOCUMENTS_QUEUE
+        )
+        await asyncio.gather(*(worker.run() for worker in workers))
+
+
+def main() -> None:
+    asyncio.run(run_workers())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""LetterPreviewWorkflow: render and convert a letter exactly as the real one, file nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.messages import DOCUMENTS_QUEUE, Activities, ConvertInput, RenderInput
+
+PREVIEW_RETRY = RetryPolicy(
+    maximum_attempts=3, non_retryable_error_types=["TemplateError", "NotFound"]
+)
+
+
+@workflow.defn
+class LetterPreviewWorkflow:
+    @workflow.run
+    async def run(self, request: RenderInput) -> str:
+        """Returns the PDF's scratch name; the caller reads it and removes it."""
+        docx_name = await workflow.execute_activity(
+            Activities.render_letter,
+            request,
+            task_queue=DOCUMENTS_QUEUE,
+            start_to_close_timeout=timedelta(minutes=3),
+            retry_policy=PREVIEW_RETRY,
+            result_type=str,
+        )
+        return await workflow.execute_activity(
+            Activities.convert_to_pdf,
+            ConvertInput(docx_name),
+            task_queue=DOCUMENTS_QUEUE,
+            start_to_close_timeout=timedelta(minutes=3),
+            retry_policy=PREVIEW_RETRY,
+            result_type=str,
+        )
