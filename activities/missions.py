@@ -20,7 +20,7 @@ REQUEST_REVIEW_DAYS = 7
 @activity.defn(name=Activities.record_transition)
 def record_transition(transition: TransitionInput) -> None:
     """Write the status and its timeline entry; the (mission, seq) key makes a retry a no-op."""
-    at = datetime.fromisoformat(transition.at).replace(tzinfo=None)
+    at = datetime.fromisoformat(transition.at)
     with session_scope() as session:
         mission = session.get(Mission, transition.mission_id)
         if mission is None:

@@ -11,9 +11,8 @@ from domain.models import LetterTemplate
 
 DEFAULT_TEMPLATE_ID = "default"
 DEFAULT_TEMPLATE_NAME = "Lettre de mission (modèle Sceau)"
-DEFAULT_TEMPLATE_PATH = (
-    Path(__file__).resolve().parent.parent / "templates" / "lettre_de_mission.docx"
-)
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+DEFAULT_TEMPLATE_PATH = TEMPLATES_DIR / "lettre_de_mission.docx"
 
 
 def template_bytes(

@@ -1,4 +1,4 @@
-"""The database tables. Ids are opaque strings; money is Numeric(12, 2); times are naive UTC."""
+"""The database tables. Ids are opaque strings; money is Numeric(12, 2); times are UTC."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def new_id(prefix: str) -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.now(UTC)
 
 
 def _id(prefix: str) -> Any:

@@ -95,7 +95,8 @@ class MissionWorkflow:
             with contextlib.suppress(TimeoutError):
                 # An update may move the status on, and with it the deadline: wake for that too.
                 await workflow.wait_condition(
-                    lambda: bool(self.inbox) or self._deadline() != deadline, timeout=timeout
+                    lambda current=deadline: bool(self.inbox) or self._deadline() != current,  # type: ignore[misc]
+                    timeout=timeout,
                 )
             async with self.turn:
                 while self.inbox and self.status not in TERMINAL:

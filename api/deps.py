@@ -1,0 +1,87 @@
+"""Request dependencies: the database session and the caller behind the bearer token."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlmodel import Session, select
+from temporalio.client import Client
+
+from api.errors import ApiError
+from domain.db import session_scope
+from domain.enums import Role
+from domain.models import ApiToken
+from domain.settings import get_settings
+from domain.tokens import hash_token
+
+
+def db_session() -> Iterator[Session]:
+    with session_scope() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(db_session)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    token_id: str
+    role: Role
+    firm_id: str | None
+    staff_id: str | None
+    client_id: str | None
+    portal_user_id: str | None
+
+    @property
+    def name(self) -> str:
+        """Who acted, as the timeline records it."""
+        return self.staff_id or self.portal_user_id or self.role.value
+
+    @property
+    def firm(self) -> str:
+        assert self.firm_id is not None
+        return self.firm_id
+
+
+def caller(session: DbSession, authorization: Annotated[str | None, Header()] = None) -> Caller:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "unauthorized", "a bearer token is required")
+    if hmac.compare_digest(token, get_settings().secret("operator_token")):
+        return Caller("operator", Role.operator, None, None, None, None)
+    found = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
+    if found is None or found.revoked_at is not None:
+        raise ApiError(401, "unauthorized", "unknown or revoked token")
+    return Caller(
+        found.id, found.role, found.firm_id, found.staff_id, found.client_id, found.portal_user_id
+    )
+
+
+def _requires(*roles: Role) -> Callable[[Caller], Caller]:
+    def check(who: Annotated[Caller, Depends(caller)]) -> Caller:
+        if who.role not in roles:
+            allowed = ", ".join(role.value for role in roles)
+            raise ApiError(403, "forbidden", f"this operation is for: {allowed}")
+        return who
+
+    return check
+
+
+Operator = Annotated[Caller, Depends(_requires(Role.operator))]
+FirmAdmin = Annotated[Caller, Depends(_requires(Role.admin))]
+FirmStaff = Annotated[Caller, Depends(_requires(Role.admin, Role.staff))]
+PortalClient = Annotated[Caller, Depends(_requires(Role.client))]
+
+
+def temporal_client(request: Request) -> Client:
+    client: Client | None = request.app.state.temporal
+    if client is None:
+        raise ApiError(503, "temporal_unavailable", "the workflow service is not reachable")
+    return client
+
+
+Temporal = Annotated[Client, Depends(temporal_client)]

@@ -1,0 +1,90 @@
+"""The API's side of the mission workflows: start, update, signal, and errors mapped to HTTP."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError, FailureError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import ApiError
+from domain.settings import get_settings
+from workflows.messages import MISSIONS_QUEUE, MissionStart, mission_workflow_id
+from workflows.mission import MissionWorkflow
+
+T = TypeVar("T")
+
+# ApplicationError types raised by the workflow or its activities, as HTTP answers.
+STATUS_OF_ERROR = {
+    "Conflict": (409, "conflict"),
+    "NotFound": (404, "not_found"),
+    "InvalidInput": (422, "invalid_request"),
+    "TemplateError": (422, "template_error"),
+    "ProviderRejected": (424, "provider_rejected"),
+}
+
+
+def _root_application_error(error: BaseException) -> ApplicationError | None:
+    cause: BaseException | None = error
+    found: ApplicationError | None = None
+    while cause is not None:
+        if isinstance(cause, ApplicationError):
+            found = cause
+        cause = cause.__cause__ or getattr(cause, "cause", None)
+    return found
+
+
+def as_api_error(error: BaseException) -> ApiError:
+    root = _root_application_error(error)
+    if root is not None and root.type in STATUS_OF_ERROR:
+        status, code = STATUS_OF_ERROR[root.type]
+        return ApiError(status, code, root.message)
+    if isinstance(error, RPCError) and error.status == RPCStatusCode.NOT_FOUND:
+        return ApiError(404, "not_found", "mission not found")
+    message = root.message if root is not None else str(error)
+    return ApiError(503, "workflow_failed", f"the mission could not be moved on: {message}")
+
+
+def start_operation(start: MissionStart) -> WithStartWorkflowOperation[Any, Any]:
+    start.signature_expiry_days = get_settings().signature_expiry_days
+    return WithStartWorkflowOperation(
+        MissionWorkflow.run,
+        start,
+        id=mission_workflow_id(start.mission_id),
+        task_queue=MISSIONS_QUEUE,
+        # A retried API call joins the workflow it already started.
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+
+
+async def update_with_start(client: Client, update: Any, arg: Any, start: MissionStart) -> Any:
+    try:
+        return await client.execute_update_with_start_workflow(
+            update, arg, start_workflow_operation=start_operation(start)
+        )
+    except (WorkflowUpdateFailedError, RPCError, FailureError) as error:
+        raise as_api_error(error) from error
+
+
+async def update(client: Client, mission_id: str, update: Any, arg: Any) -> Any:
+    handle = client.get_workflow_handle(mission_workflow_id(mission_id))
+    try:
+        return await handle.execute_update(update, arg)
+    except (WorkflowUpdateFailedError, RPCError, FailureError) as error:
+        raise as_api_error(error) from error
+
+
+async def signal(client: Client, mission_id: str, signal: Any, arg: Any) -> None:
+    handle = client.get_workflow_handle(mission_workflow_id(mission_id))
+    try:
+        await handle.signal(signal, arg)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise ApiError(409, "conflict", "the mission's workflow has ended") from error
+        raise as_api_error(error) from error

@@ -1,0 +1,136 @@
+"""Client files: identity, representatives, portal users and their document space."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlmodel import Session, col, delete, select
+
+from api.deps import DbSession, FirmStaff
+from api.errors import ApiError, not_found
+from api.schemas import (
+    ClientIn,
+    ClientOut,
+    ClientPatch,
+    Created,
+    FolderIn,
+    FolderOut,
+    PortalUserIn,
+    RepresentativeIn,
+    RepresentativeOut,
+)
+from domain.enums import Role
+from domain.folders import create_client_folders
+from domain.models import Client, Folder, PortalUser, Representative
+from domain.tokens import issue_token
+
+router = APIRouter(prefix="/v1/clients", tags=["clients"])
+
+
+def firm_client(session: Session, firm_id: str, client_id: str) -> Client:
+    client = session.get(Client, client_id)
+    if client is None or client.firm_id != firm_id:
+        raise not_found(f"client {client_id}")
+    return client
+
+
+def client_out(session: Session, client: Client) -> ClientOut:
+    representatives = session.exec(
+        select(Representative).where(Representative.client_id == client.id)
+    )
+    return ClientOut(
+        **client.model_dump(exclude={"firm_id", "created_at"}),
+        representatives=[
+            RepresentativeOut(**rep.model_dump(exclude={"client_id"})) for rep in representatives
+        ],
+    )
+
+
+def add_representatives(session: Session, client_id: str, reps: list[RepresentativeIn]) -> None:
+    session.add_all(Representative(client_id=client_id, **rep.model_dump()) for rep in reps)
+
+
+@router.get("", response_model=list[ClientOut])
+def list_clients(session: DbSession, staff: FirmStaff) -> list[ClientOut]:
+    clients = session.exec(
+        select(Client).where(Client.firm_id == staff.firm).order_by(col(Client.name))
+    )
+    return [client_out(session, client) for client in clients]
+
+
+@router.post("", status_code=201, response_model=ClientOut)
+def create_client(body: ClientIn, session: DbSession, staff: FirmStaff) -> ClientOut:
+    client = Client(firm_id=staff.firm, **body.model_dump(exclude={"representatives"}))
+    session.add(client)
+    session.flush()
+    add_representatives(session, client.id, body.representatives)
+    create_client_folders(session, staff.firm, client.id)
+    session.flush()
+    return client_out(session, client)
+
+
+@router.get("/{client_id}", response_model=ClientOut)
+def get_client(client_id: str, session: DbSession, staff: FirmStaff) -> ClientOut:
+    return client_out(session, firm_client(session, staff.firm, client_id))
+
+
+@router.patch("/{client_id}", response_model=ClientOut)
+def patch_client(
+    client_id: str, body: ClientPatch, session: DbSession, staff: FirmStaff
+) -> ClientOut:
+    client = firm_client(session, staff.firm, client_id)
+    for field, value in body.model_dump(exclude_unset=True, exclude={"representatives"}).items():
+        if value is None:
+            raise ApiError(422, "invalid_request", f"{field} cannot be null")
+        setattr(client, field, value)
+    if body.representatives is not None:
+        # Representatives named by a letter stay valid: only new ones are added.
+        session.exec(
+            delete(Representative).where(
+                col(Representative.client_id) == client.id,
+                col(Representative.email).in_([rep.email for rep in body.representatives]),
+            )
+        )
+        add_representatives(session, client.id, body.representatives)
+    session.flush()
+    return client_out(session, client)
+
+
+@router.post("/{client_id}/portal-users", status_code=201, response_model=Created)
+def create_portal_user(
+    client_id: str, body: PortalUserIn, session: DbSession, staff: FirmStaff
+) -> Created:
+    client = firm_client(session, staff.firm, client_id)
+    taken = session.exec(
+        select(PortalUser).where(PortalUser.client_id == client.id, PortalUser.email == body.email)
+    ).first()
+    if taken is not None:
+        raise ApiError(409, "conflict", f"{body.email} already has portal access")
+    user = PortalUser(firm_id=staff.firm, client_id=client.id, **body.model_dump())
+    session.add(user)
+    session.flush()
+    token = issue_token(
+        session, Role.client, firm_id=staff.firm, client_id=client.id, portal_user_id=user.id
+    )
+    return Created(id=user.id, token=token)
+
+
+@router.get("/{client_id}/folders", response_model=list[FolderOut])
+def list_folders(client_id: str, session: DbSession, staff: FirmStaff) -> list[FolderOut]:
+    client = firm_client(session, staff.firm, client_id)
+    folders = session.exec(select(Folder).where(Folder.client_id == client.id))
+    return [FolderOut(**folder.model_dump()) for folder in folders]
+
+
+@router.post("/{client_id}/folders", status_code=201, response_model=FolderOut)
+def create_folder(
+    client_id: str, body: FolderIn, session: DbSession, staff: FirmStaff
+) -> FolderOut:
+    client = firm_client(session, staff.firm, client_id)
+    if body.parent_id is not None:
+        parent = session.get(Folder, body.parent_id)
+        if parent is None or parent.client_id != client.id:
+            raise not_found(f"folder {body.parent_id}")
+    folder = Folder(firm_id=staff.firm, client_id=client.id, **body.model_dump())
+    session.add(folder)
+    session.flush()
+    return FolderOut(**folder.model_dump())

@@ -1,0 +1,105 @@
+"""The firm's view of clients' documents, and the client's view of its shared folders."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from sqlmodel import Session, col, select
+
+from api.deps import DbSession, FirmStaff, PortalClient
+from api.errors import not_found
+from api.routers.clients import firm_client
+from api.schemas import DocumentOut, MoveIn
+from domain.ged import LocalBlobStore
+from domain.models import Document, Folder
+from domain.settings import get_settings
+
+router = APIRouter(prefix="/v1", tags=["documents"])
+
+
+def blobs() -> LocalBlobStore:
+    return LocalBlobStore(get_settings().ged_dir)
+
+
+def firm_document(session: Session, firm_id: str, document_id: str) -> Document:
+    document = session.get(Document, document_id)
+    if document is None or document.firm_id != firm_id:
+        raise not_found(f"document {document_id}")
+    return document
+
+
+def content(document: Document) -> Response:
+    filename = document.name.encode("ascii", "replace").decode().replace('"', "'")
+    return Response(
+        blobs().get(document.sha256),
+        media_type=document.content_type,
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+def shared_folder_ids(session: Session, client_id: str) -> list[str]:
+    return list(
+        session.exec(
+            select(Folder.id).where(
+                Folder.client_id == client_id, col(Folder.shared_with_client).is_(True)
+            )
+        )
+    )
+
+
+@router.get("/documents/{document_id}", response_model=DocumentOut)
+def get_document(document_id: str, session: DbSession, staff: FirmStaff) -> DocumentOut:
+    return DocumentOut(**firm_document(session, staff.firm, document_id).model_dump())
+
+
+@router.get("/documents/{document_id}/content")
+def get_document_content(document_id: str, session: DbSession, staff: FirmStaff) -> Response:
+    return content(firm_document(session, staff.firm, document_id))
+
+
+@router.post("/documents/{document_id}/move", response_model=DocumentOut)
+def move_document(
+    document_id: str, body: MoveIn, session: DbSession, staff: FirmStaff
+) -> DocumentOut:
+    """Moving changes who can see the document, never its bytes."""
+    document = firm_document(session, staff.firm, document_id)
+    folder = session.get(Folder, body.folder_id)
+    if folder is None or folder.client_id != document.client_id:
+        raise not_found(f"folder {body.folder_id}")
+    document.folder_id = folder.id
+    session.flush()
+    return DocumentOut(**document.model_dump())
+
+
+@router.get("/clients/{client_id}/documents", response_model=list[DocumentOut])
+def list_client_documents(
+    client_id: str, session: DbSession, staff: FirmStaff, folder_id: str | None = None
+) -> list[DocumentOut]:
+    client = firm_client(session, staff.firm, client_id)
+    query = select(Document).where(Document.client_id == client.id)
+    if folder_id is not None:
+        query = query.where(Document.folder_id == folder_id)
+    documents = session.exec(query.order_by(col(Document.created_at)))
+    return [DocumentOut(**document.model_dump()) for document in documents]
+
+
+@router.get("/portal/documents", response_model=list[DocumentOut])
+def list_portal_documents(session: DbSession, client: PortalClient) -> list[DocumentOut]:
+    assert client.client_id is not None
+    folders = shared_folder_ids(session, client.client_id)
+    documents = session.exec(
+        select(Document)
+        .where(col(Document.folder_id).in_(folders))
+        .order_by(col(Document.created_at))
+    )
+    return [DocumentOut(**document.model_dump()) for document in documents]
+
+
+@router.get("/portal/documents/{document_id}/content")
+def get_portal_document_content(
+    document_id: str, session: DbSession, client: PortalClient
+) -> Response:
+    assert client.client_id is not None
+    document = session.get(Document, document_id)
+    if document is None or document.folder_id not in shared_folder_ids(session, client.client_id):
+        raise not_found(f"document {document_id}")
+    return content(document)

@@ -1,0 +1,267 @@
+"""Missions: creation, lines, letter preview and generation, signature, cancellation."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from datetime import date
+
+from fastapi import APIRouter, Response
+from sqlmodel import Session, col, select
+
+from api import gateway
+from api.deps import Caller, DbSession, FirmStaff, Temporal
+from api.errors import ApiError, invalid, not_found
+from api.missions_view import mission_out
+from api.routers.clients import firm_client
+from api.routers.documents import blobs
+from api.schemas import (
+    CancelIn,
+    LetterCreated,
+    LetterIn,
+    LinePatch,
+    MissionIn,
+    MissionOut,
+    PreviewIn,
+    SignatureCreated,
+    SignatureIn,
+)
+from domain.db import session_scope
+from domain.enums import TERMINAL_STATUSES, MissionStatus, ServiceRequestStatus
+from domain.letter_templates import template_bytes
+from domain.missions import LineForm, MissionRuleError, build_draft
+from domain.models import (
+    Folder,
+    Mission,
+    MissionLine,
+    Representative,
+    ServiceRequest,
+    Staff,
+    new_id,
+)
+from domain.settings import get_settings
+from workflows.messages import (
+    MISSIONS_QUEUE,
+    CancelRequest,
+    LetterRequest,
+    LineChange,
+    MissionStart,
+    RenderInput,
+    SignatureAsk,
+)
+from workflows.mission import MissionWorkflow
+from workflows.preview import LetterPreviewWorkflow
+
+router = APIRouter(prefix="/v1/missions", tags=["missions"])
+
+
+def firm_mission(session: Session, firm_id: str, mission_id: str) -> Mission:
+    mission = session.get(Mission, mission_id)
+    if mission is None or mission.firm_id != firm_id:
+        raise not_found(f"mission {mission_id}")
+    return mission
+
+
+def reread(mission_id: str) -> MissionOut:
+    """The mission as the workflow left it, in a session that sees its latest commit."""
+    with session_scope() as session:
+        mission = session.get(Mission, mission_id)
+        assert mission is not None
+        return mission_out(session, mission)
+
+
+def check_letter_inputs(
+    session: Session, staff: Caller, mission: Mission, body: PreviewIn | LetterIn
+) -> None:
+    """Reject a letter request naming things the firm or the client does not have."""
+    firm_rep = session.get(Staff, body.firm_representative_id)
+    if firm_rep is None or firm_rep.firm_id != staff.firm:
+        raise not_found(f"staff member {body.firm_representative_id}")
+    if not firm_rep.legal_representative:
+        raise invalid(f"{firm_rep.first_name} {firm_rep.last_name} is not a legal representative")
+    client_rep = session.get(Representative, body.client_representative_id)
+    if client_rep is None or client_rep.client_id != mission.client_id:
+        raise not_found(f"representative {body.client_representative_id}")
+    if template_bytes(session, blobs(), staff.firm, body.template_id) is None:
+        raise not_found(f"letter template {body.template_id}")
+    if isinstance(body, LetterIn):
+        folder = session.get(Folder, body.folder_id)
+        if folder is None or folder.client_id != mission.client_id:
+            raise not_found(f"folder {body.folder_id}")
+
+
+@router.post("", status_code=201, response_model=MissionOut)
+async def create_mission(
+    body: MissionIn, session: DbSession, staff: FirmStaff, temporal: Temporal
+) -> MissionOut:
+    client = firm_client(session, staff.firm, body.client_id)
+    mission_id, request_id = new_id("mis"), None
+    if body.service_request_id is not None:
+        request = session.get(ServiceRequest, body.service_request_id)
+        if request is None or request.firm_id != staff.firm or request.client_id != client.id:
+            raise not_found(f"service request {body.service_request_id}")
+        if request.status != ServiceRequestStatus.open:
+            raise ApiError(409, "conflict", "this request is already a mission")
+        mission_id, request_id = request.mission_id, request.id
+    try:
+        draft = build_draft(
+            session,
+            staff.firm,
+            name=body.name,
+            period_start=body.period_start,
+            period_end=body.period_end,
+            frequency=body.frequency,
+            lines=[LineForm(line.service_id, line.price, line.frequency) for line in body.lines],
+            by=staff.name,
+        )
+    except MissionRuleError as error:
+        raise invalid(str(error), {"field": error.field}) from None
+    await gateway.update_with_start(
+        temporal,
+        MissionWorkflow.create_mission,
+        draft,
+        MissionStart(mission_id, staff.firm, client.id, request_id),
+    )
+    return reread(mission_id)
+
+
+@router.get("", response_model=list[MissionOut])
+def list_missions(
+    session: DbSession,
+    staff: FirmStaff,
+    client_id: str | None = None,
+    status: MissionStatus | None = None,
+) -> list[MissionOut]:
+    query = select(Mission).where(Mission.firm_id == staff.firm)
+    if client_id is not None:
+        query = query.where(Mission.client_id == client_id)
+    if status is not None:
+        query = query.where(Mission.status == status)
+    missions = session.exec(query.order_by(col(Mission.created_at)))
+    return [mission_out(session, mission) for mission in missions]
+
+
+@router.get("/{mission_id}", response_model=MissionOut)
+def get_mission(mission_id: str, session: DbSession, staff: FirmStaff) -> MissionOut:
+    return mission_out(session, firm_mission(session, staff.firm, mission_id))
+
+
+@router.patch("/{mission_id}/lines/{line_id}", response_model=MissionOut)
+async def change_line(
+    mission_id: str,
+    line_id: str,
+    body: LinePatch,
+    session: DbSession,
+    staff: FirmStaff,
+    temporal: Temporal,
+) -> MissionOut:
+    mission = firm_mission(session, staff.firm, mission_id)
+    line = session.get(MissionLine, line_id)
+    if line is None or line.mission_id != mission.id:
+        raise not_found(f"line {line_id}")
+    if body.price is None and body.frequency is None:
+        raise invalid("give a price or a frequency to change")
+    change = LineChange(
+        line_id=line.id,
+        by=staff.name,
+        price=str(body.price) if body.price is not None else None,
+        frequency=body.frequency.value if body.frequency is not None else None,
+    )
+    await gateway.update(temporal, mission.id, MissionWorkflow.change_line, change)
+    return reread(mission.id)
+
+
+@router.post(
+    "/{mission_id}/letter/preview",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def preview_letter(
+    mission_id: str, body: PreviewIn, session: DbSession, staff: FirmStaff, temporal: Temporal
+) -> Response:
+    """The letter exactly as it would be generated now; nothing is filed or kept."""
+    mission = firm_mission(session, staff.firm, mission_id)
+    if mission.status not in (MissionStatus.draft, MissionStatus.letter_generated):
+        raise ApiError(409, "conflict", f"the mission is {mission.status}: no letter to preview")
+    check_letter_inputs(session, staff, mission, body)
+    preview_id = uuid.uuid4().hex
+    request = RenderInput(
+        mission_id=mission.id,
+        version=0,
+        template_id=body.template_id,
+        firm_representative_id=body.firm_representative_id,
+        client_representative_id=body.client_representative_id,
+        scratch_name=f"previews/{preview_id}.docx",
+        letter_date=date.today().isoformat(),
+    )
+    try:
+        pdf_name = await temporal.execute_workflow(
+            LetterPreviewWorkflow.run,
+            request,
+            id=f"preview-{preview_id}",
+            task_queue=MISSIONS_QUEUE,
+        )
+    except Exception as error:
+        raise gateway.as_api_error(error) from error
+    scratch = get_settings().scratch_dir
+    pdf_path = scratch / pdf_name
+    try:
+        pdf = pdf_path.read_bytes()
+    finally:
+        for leftover in (pdf_path, scratch / request.scratch_name):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+    return Response(pdf, media_type="application/pdf")
+
+
+@router.post("/{mission_id}/letter", status_code=201, response_model=LetterCreated)
+async def generate_letter(
+    mission_id: str, body: LetterIn, session: DbSession, staff: FirmStaff, temporal: Temporal
+) -> LetterCreated:
+    mission = firm_mission(session, staff.firm, mission_id)
+    check_letter_inputs(session, staff, mission, body)
+    request = LetterRequest(
+        template_id=body.template_id,
+        folder_id=body.folder_id,
+        firm_representative_id=body.firm_representative_id,
+        client_representative_id=body.client_representative_id,
+        by=staff.name,
+    )
+    filed = await gateway.update(temporal, mission.id, MissionWorkflow.generate_letter, request)
+    return LetterCreated(document_id=filed.document_id, version=filed.version, status=filed.status)
+
+
+@router.post("/{mission_id}/signature", status_code=202, response_model=SignatureCreated)
+async def request_signature(
+    mission_id: str,
+    session: DbSession,
+    staff: FirmStaff,
+    temporal: Temporal,
+    body: SignatureIn | None = None,
+) -> SignatureCreated:
+    mission = firm_mission(session, staff.firm, mission_id)
+    ask = SignatureAsk(provider=(body or SignatureIn()).provider, by=staff.name)
+    started = await gateway.update(temporal, mission.id, MissionWorkflow.request_signature, ask)
+    return SignatureCreated(
+        signature_id=started.signature_id,
+        provider_request_id=started.provider_request_id,
+        status=started.status,
+    )
+
+
+@router.post("/{mission_id}/cancel", status_code=202, response_model=MissionOut)
+async def cancel_mission(
+    mission_id: str,
+    session: DbSession,
+    staff: FirmStaff,
+    temporal: Temporal,
+    body: CancelIn | None = None,
+) -> MissionOut:
+    mission = firm_mission(session, staff.firm, mission_id)
+    if mission.status in TERMINAL_STATUSES:
+        raise ApiError(409, "conflict", f"the mission is already {mission.status}")
+    reason = (body or CancelIn()).reason
+    await gateway.signal(
+        temporal, mission.id, MissionWorkflow.cancel, CancelRequest(staff.name, reason)
+    )
+    return mission_out(session, mission)

@@ -1,0 +1,46 @@
+"""Platform and firm set-up: firms (operator) and staff (firm admin)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlmodel import select
+
+from api.deps import DbSession, FirmAdmin, Operator
+from api.errors import ApiError
+from api.schemas import Created, FirmCreated, FirmIn, StaffIn
+from domain.enums import Role
+from domain.models import Firm, Staff
+from domain.tokens import issue_token
+
+router = APIRouter(prefix="/v1", tags=["platform"])
+
+
+@router.post("/firms", status_code=201, response_model=FirmCreated)
+def create_firm(body: FirmIn, session: DbSession, _: Operator) -> FirmCreated:
+    firm = Firm(**body.model_dump())
+    admin = Staff(
+        firm_id=firm.id,
+        email=f"admin@{firm.id}.sceau.local",
+        first_name="Administrateur",
+        last_name=body.name,
+        role=Role.admin,
+    )
+    session.add(firm)
+    session.add(admin)
+    session.flush()
+    token = issue_token(session, Role.admin, firm_id=firm.id, staff_id=admin.id)
+    return FirmCreated(id=firm.id, admin_id=admin.id, admin_token=token)
+
+
+@router.post("/staff", status_code=201, response_model=Created)
+def create_staff(body: StaffIn, session: DbSession, admin: FirmAdmin) -> Created:
+    taken = session.exec(
+        select(Staff).where(Staff.firm_id == admin.firm, Staff.email == body.email)
+    ).first()
+    if taken is not None:
+        raise ApiError(409, "conflict", f"{body.email} is already a staff member")
+    staff = Staff(firm_id=admin.firm, **body.model_dump())
+    session.add(staff)
+    session.flush()
+    token = issue_token(session, Role(body.role), firm_id=admin.firm, staff_id=staff.id)
+    return Created(id=staff.id, token=token)

@@ -1,0 +1,88 @@
+"""Clients' service requests: asked from the portal, adjusted by the firm."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlmodel import Session, col, select
+
+from api import gateway
+from api.deps import DbSession, FirmStaff, PortalClient, Temporal
+from api.errors import ApiError, invalid, not_found
+from api.schemas import ServiceRequestIn, ServiceRequestOut, ServiceRequestPatch
+from domain.enums import ServiceRequestStatus
+from domain.models import Service, ServiceRequest, new_id
+from workflows.messages import MissionStart, RequestOpened
+from workflows.mission import MissionWorkflow
+
+router = APIRouter(prefix="/v1", tags=["service requests"])
+
+
+def check_services(session: Session, firm_id: str, service_ids: list[str]) -> list[str]:
+    unique = list(dict.fromkeys(service_ids))
+    known = set(
+        session.exec(
+            select(Service.id).where(Service.firm_id == firm_id, col(Service.id).in_(unique))
+        )
+    )
+    unknown = [service_id for service_id in unique if service_id not in known]
+    if unknown:
+        raise invalid(f"unknown services: {', '.join(unknown)}", {"unknown": unknown})
+    return unique
+
+
+def firm_request(session: Session, firm_id: str, request_id: str) -> ServiceRequest:
+    found = session.get(ServiceRequest, request_id)
+    if found is None or found.firm_id != firm_id:
+        raise not_found(f"service request {request_id}")
+    return found
+
+
+@router.post("/portal/service-requests", status_code=201, response_model=ServiceRequestOut)
+async def ask_for_services(
+    body: ServiceRequestIn, session: DbSession, client: PortalClient, temporal: Temporal
+) -> ServiceRequestOut:
+    assert client.client_id is not None
+    request = ServiceRequest(
+        firm_id=client.firm,
+        client_id=client.client_id,
+        portal_user_id=client.portal_user_id,
+        service_ids=check_services(session, client.firm, body.service_ids),
+        message=body.message,
+        mission_id=new_id("mis"),
+    )
+    session.add(request)
+    session.commit()
+    await gateway.update_with_start(
+        temporal,
+        MissionWorkflow.open_request,
+        RequestOpened(by=client.name, service_request_id=request.id),
+        MissionStart(request.mission_id, client.firm, client.client_id, request.id),
+    )
+    return ServiceRequestOut(**request.model_dump())
+
+
+@router.get("/service-requests", response_model=list[ServiceRequestOut])
+def list_requests(session: DbSession, staff: FirmStaff) -> list[ServiceRequestOut]:
+    found = session.exec(
+        select(ServiceRequest)
+        .where(ServiceRequest.firm_id == staff.firm)
+        .order_by(col(ServiceRequest.created_at))
+    )
+    return [ServiceRequestOut(**request.model_dump()) for request in found]
+
+
+@router.get("/service-requests/{request_id}", response_model=ServiceRequestOut)
+def get_request(request_id: str, session: DbSession, staff: FirmStaff) -> ServiceRequestOut:
+    return ServiceRequestOut(**firm_request(session, staff.firm, request_id).model_dump())
+
+
+@router.patch("/service-requests/{request_id}", response_model=ServiceRequestOut)
+def adjust_request(
+    request_id: str, body: ServiceRequestPatch, session: DbSession, staff: FirmStaff
+) -> ServiceRequestOut:
+    request = firm_request(session, staff.firm, request_id)
+    if request.status != ServiceRequestStatus.open:
+        raise ApiError(409, "conflict", "the request is already a mission")
+    request.service_ids = check_services(session, staff.firm, body.service_ids)
+    session.flush()
+    return ServiceRequestOut(**request.model_dump())

@@ -1,0 +1,336 @@
+"""HTTP request and response bodies. Money travels as decimal strings, dates as ISO."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, PlainSerializer
+
+from domain.enums import Frequency, Role, WorkKind
+from domain.money import to_money
+from domain.period import parse_month_day
+
+
+def _money(value: object) -> Decimal:
+    amount = to_money(value)
+    if amount < 0:
+        raise ValueError("a price cannot be negative")
+    return amount
+
+
+Money = Annotated[
+    Decimal, BeforeValidator(_money), PlainSerializer(lambda v: f"{v:.2f}", return_type=str)
+]
+MonthDay = Annotated[str, BeforeValidator(lambda v: parse_month_day(str(v)))]
+Text = Annotated[str, Field(max_length=2000)]
+Name = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- platform ------------------------------------------------------------------------------
+
+
+class FirmIn(Strict):
+    name: Name
+    legal_form: Name
+    siren: Annotated[str, Field(pattern=r"^\d{9}$")]
+    address: Name
+    city: str = ""
+    vat_number: Name
+    ordre_council: Name
+    vat_rate: Annotated[Decimal, Field(ge=0, le=100)] = Decimal("20")
+
+
+class FirmCreated(BaseModel):
+    id: str
+    admin_id: str
+    admin_token: str
+
+
+class StaffIn(Strict):
+    email: EmailStr
+    first_name: Name
+    last_name: Name
+    title: str = ""
+    role: Literal[Role.admin, Role.staff] = Role.staff
+    legal_representative: bool = False
+
+
+class Created(BaseModel):
+    id: str
+    token: str
+
+
+# --- catalogue -----------------------------------------------------------------------------
+
+
+class WorkIn(Strict):
+    kind: WorkKind
+    title: Name
+    due: Annotated[int | None, Field(ge=-366, le=366)] = None
+
+
+class ServiceIn(Strict):
+    code: Annotated[str, Field(min_length=1, max_length=40)]
+    name: Name
+    description: Text = ""
+    price: Money
+    frequency: Frequency
+    work: list[WorkIn] = Field(default_factory=list, max_length=50)
+
+
+class ServicePatch(Strict):
+    name: Name | None = None
+    description: Text | None = None
+    price: Money | None = None
+    frequency: Frequency | None = None
+    work: list[WorkIn] | None = Field(default=None, max_length=50)
+
+
+class ServiceOut(BaseModel):
+    id: str
+    code: str
+    name: str
+    description: str
+    price: Money
+    frequency: Frequency
+    work: list[WorkIn]
+
+
+# --- clients and documents -----------------------------------------------------------------
+
+
+class RepresentativeIn(Strict):
+    first_name: Name
+    last_name: Name
+    title: str = ""
+    email: EmailStr
+    phone: str = ""
+
+
+class RepresentativeOut(RepresentativeIn):
+    id: str
+
+
+class ClientIn(Strict):
+    name: Name
+    legal_form: str = ""
+    siren: Annotated[str, Field(pattern=r"^(\d{9})?$")] = ""
+    address: str = ""
+    activity: str = ""
+    fiscal_year_end: MonthDay = "12-31"
+    representatives: list[RepresentativeIn] = Field(default_factory=list, max_length=20)
+
+
+class ClientPatch(Strict):
+    name: Name | None = None
+    legal_form: str | None = None
+    siren: Annotated[str | None, Field(pattern=r"^\d{9}$")] = None
+    address: str | None = None
+    activity: str | None = None
+    fiscal_year_end: MonthDay | None = None
+    representatives: list[RepresentativeIn] | None = Field(default=None, max_length=20)
+
+
+class ClientOut(BaseModel):
+    id: str
+    name: str
+    legal_form: str
+    siren: str
+    address: str
+    activity: str
+    fiscal_year_end: str
+    representatives: list[RepresentativeOut]
+
+
+class PortalUserIn(Strict):
+    email: EmailStr
+    first_name: str = ""
+    last_name: str = ""
+
+
+class FolderIn(Strict):
+    name: Name
+    parent_id: str | None = None
+    shared_with_client: bool = False
+
+
+class FolderOut(BaseModel):
+    id: str
+    name: str
+    parent_id: str | None
+    shared_with_client: bool
+
+
+class DocumentOut(BaseModel):
+    id: str
+    client_id: str
+    folder_id: str
+    mission_id: str | None
+    kind: str
+    name: str
+    version: int
+    sha256: str
+    size: int
+    content_type: str
+    created_at: datetime
+
+
+class MoveIn(Strict):
+    folder_id: str
+
+
+class TemplateOut(BaseModel):
+    id: str
+    name: str
+    variables: list[str]
+
+
+# --- requests and missions -----------------------------------------------------------------
+
+
+class ServiceRequestIn(Strict):
+    service_ids: list[str] = Field(min_length=1, max_length=100)
+    message: Text = ""
+
+
+class ServiceRequestPatch(Strict):
+    service_ids: list[str] = Field(min_length=1, max_length=100)
+
+
+class ServiceRequestOut(BaseModel):
+    id: str
+    client_id: str
+    service_ids: list[str]
+    message: str
+    status: str
+    mission_id: str
+    created_at: datetime
+
+
+class LineIn(Strict):
+    service_id: str
+    price: Money | None = None
+    frequency: Frequency | None = None
+
+
+class MissionIn(Strict):
+    client_id: str
+    service_request_id: str | None = None
+    name: Name
+    period_start: date
+    period_end: date
+    frequency: Frequency
+    lines: list[LineIn] = Field(min_length=1, max_length=500)
+
+
+class LinePatch(Strict):
+    price: Money | None = None
+    frequency: Frequency | None = None
+
+
+class LineOut(BaseModel):
+    id: str
+    service_id: str
+    code: str
+    name: str
+    price: Money
+    frequency: Frequency
+    yearly_amount: Money
+
+
+class TotalsOut(BaseModel):
+    excl_vat: Money
+    vat_rate: Decimal
+    vat: Money
+    incl_vat: Money
+
+
+class LetterOut(BaseModel):
+    version: int
+    document_id: str
+
+
+class SignatureOut(BaseModel):
+    id: str
+    provider: str
+    provider_request_id: str
+    status: str
+    letter_version: int
+    signers: list[dict[str, Any]]
+
+
+class TimelineEntry(BaseModel):
+    status: str
+    at: datetime
+    by: str
+    reason: str
+
+
+class MissionOut(BaseModel):
+    id: str
+    client_id: str
+    service_request_id: str | None
+    name: str
+    status: str
+    period_start: date | None
+    period_end: date | None
+    frequency: Frequency | None
+    lines: list[LineOut]
+    totals: TotalsOut
+    letters: list[LetterOut]
+    signature: SignatureOut | None
+    timeline: list[TimelineEntry]
+
+
+class LetterIn(Strict):
+    template_id: str = "default"
+    folder_id: str
+    firm_representative_id: str
+    client_representative_id: str
+
+
+class PreviewIn(Strict):
+    template_id: str = "default"
+    firm_representative_id: str
+    client_representative_id: str
+
+
+class LetterCreated(BaseModel):
+    document_id: str
+    version: int
+    status: str
+
+
+class SignatureIn(Strict):
+    provider: Literal["yousign"] = "yousign"
+
+
+class SignatureCreated(BaseModel):
+    signature_id: str
+    provider_request_id: str
+    status: str
+
+
+class CancelIn(Strict):
+    reason: Text = ""
+
+
+class WorkOut(BaseModel):
+    id: str
+    mission_id: str
+    service_id: str | None
+    kind: WorkKind
+    title: str
+    due_date: date
+    status: str
+    answer: str | None = None
+
+
+class AnswerIn(Strict):
+    answer: Annotated[str, Field(min_length=1, max_length=10000)]

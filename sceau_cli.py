@@ -1,0 +1,240 @@
+"""The ``sceau`` command: run everything on one machine, or one part of it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from domain.settings import Settings, get_settings
+from domain.temporal import SEARCH_ATTRIBUTES, connect, register_search_attributes
+
+PYTHON = sys.executable
+BIN = Path(sys.executable).parent
+
+
+def answers(address: str) -> bool:
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def wait_until(check: object, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"{what} did not come up within {seconds:.0f} s")
+
+
+def api_healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def temporal_dev_server(settings: Settings) -> list[str]:
+    host, _, port = settings.temporal_address.rpartition(":")
+    command = [
+        str(BIN / "temporal"),
+        "server",
+        "start-dev",
+        "--ip",
+        host or "127.0.0.1",
+        "--port",
+        port,
+        "--ui-port",
+        str(settings.temporal_ui_port),
+        "--db-filename",
+        str(settings.data_dir / "temporal.db"),
+        "--log-level",
+        "warn",
+    ]
+    for name in SEARCH_ATTRIBUTES:
+        command += ["--search-attribute", f"{name}=Keyword"]
+    return command
+
+
+def provider_command(settings: Settings) -> list[str]:
+    return [
+        PYTHON,
+        "-m",
+        "signature_provider",
+        "--port",
+        str(settings.signature_provider_port),
+        "--api-key",
+        settings.secret("yousign_api_key"),
+        "--webhook-url",
+        settings.resolved_webhook_url,
+        "--webhook-secret",
+        settings.secret("yousign_webhook_secret"),
+        "--data-dir",
+        str(settings.data_dir / "signature_provider"),
+    ]
+
+
+def api_command(settings: Settings) -> list[str]:
+    return [
+        PYTHON,
+        "-m",
+        "uvicorn",
+        "api.app:app",
+        "--host",
+        settings.api_host,
+        "--port",
+        str(settings.api_port),
+        "--log-level",
+        "warning",
+    ]
+
+
+def prepare(settings: Settings) -> None:
+    """Data directory, secrets and schema: what every process expects to find."""
+    from domain.migrate import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("operator_token", "yousign_api_key", "yousign_webhook_secret"):
+        settings.secret(name)
+    upgrade()
+
+
+def run_all(settings: Settings) -> int:
+    prepare(settings)
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    # Children share the generated secrets through the environment.
+    env = {
+        **os.environ,
+        "SCEAU_DATA_DIR": str(settings.data_dir.resolve()),
+        "SCEAU_OPERATOR_TOKEN": settings.secret("operator_token"),
+        "SCEAU_YOUSIGN_API_KEY": settings.secret("yousign_api_key"),
+        "SCEAU_YOUSIGN_WEBHOOK_SECRET": settings.secret("yousign_webhook_secret"),
+    }
+
+    def start(name: str, command: list[str]) -> None:
+        log = open(settings.data_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the child
+        children.append((name, subprocess.Popen(command, env=env, stdout=log, stderr=log)))
+
+    def stop_all(*_: object) -> None:
+        for _name, child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+        for _name, child in reversed(children):
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    def on_terminate(*_: object) -> None:
+        stop_all()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, on_terminate)
+    api_url = f"http://{settings.api_host}:{settings.api_port}"
+    try:
+        if not answers(settings.temporal_address):
+            start("temporal", temporal_dev_server(settings))
+            wait_until(lambda: answers(settings.temporal_address), "the Temporal dev server")
+        asyncio.run(_register(settings))
+        start("worker", [PYTHON, "-m", "worker"])
+        start("provider", provider_command(settings))
+        start("api", api_command(settings))
+        wait_until(lambda: api_healthy(api_url), "the API")
+        demo = seed(settings, api_url)
+        print_welcome(settings, api_url, demo)
+        while True:
+            for name, child in children:
+                if child.poll() is not None:
+                    print(f"{name} stopped with code {child.returncode}; see var/{name}.log")
+                    return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop_all()
+
+
+async def _register(settings: Settings) -> None:
+    client = await connect(settings)
+    await register_search_attributes(client)
+
+
+def seed(settings: Settings, api_url: str) -> dict[str, object]:
+    """Seed the demo firm once; later runs print the same keys from the data directory."""
+    from domain.demo import seed_demo
+
+    path = settings.data_dir / "demo.json"
+    if path.exists():
+        demo: dict[str, object] = json.loads(path.read_text())
+        return demo
+    demo = seed_demo(api_url, settings.secret("operator_token"))
+    path.write_text(json.dumps(demo, indent=2))
+    path.chmod(0o600)
+    return demo
+
+
+def print_welcome(settings: Settings, api_url: str, demo: dict[str, object]) -> None:
+    host = settings.temporal_address.rpartition(":")[0] or "127.0.0.1"
+    print(
+        f"""
+Sceau is running.
+  API                 {api_url}   (docs: {api_url}/docs)
+  Temporal Web UI     http://{host}:{settings.temporal_ui_port}
+  Signature provider  http://127.0.0.1:{settings.signature_provider_port}
+  Logs                {settings.data_dir}/*.log
+
+Demo firm (also in {settings.data_dir}/demo.json):
+  export SCEAU=http://{settings.api_host}:{settings.api_port}
+  export OPERATOR_TOKEN={settings.secret("operator_token")}
+  export ADMIN_TOKEN={demo["admin_token"]}
+  export STAFF_TOKEN={demo["staff_token"]}
+  export PORTAL_TOKEN={demo["portal_token"]}
+  export STAFF_ID={demo["staff_id"]}
+  export CLIENT_ID={demo["client_id"]}
+  export CLIENT_REP_ID={demo["client_representative_id"]}
+  services: {json.dumps(demo["service_ids"])}
+
+Ctrl-C stops everything; the data stays in {settings.data_dir}.
+""",
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sceau", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="Temporal, worker, API and signature provider, seeded")
+    commands.add_parser("migrate", help="bring the database to the newest schema")
+    commands.add_parser("worker", help="run one worker process")
+    commands.add_parser("api", help="run the API")
+    commands.add_parser("provider", help="run the local signature provider")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    if args.command == "run":
+        return run_all(settings)
+    if args.command == "migrate":
+        prepare(settings)
+        return 0
+    command = {
+        "worker": [PYTHON, "-m", "worker"],
+        "api": api_command(settings),
+        "provider": provider_command(settings),
+    }[args.command]
+    os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
