@@ -55,6 +55,7 @@ def build_draft(
     unknown = sorted(wanted - services.keys())
     if unknown:
         raise MissionRuleError("lines", f"unknown services: {', '.join(unknown)}")
+
     def line_input(line: LineForm) -> LineInput:
         service = services[line.service_id]
         return LineInput(

@@ -10,7 +10,7 @@ import calendar
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
@@ -228,8 +228,8 @@ def test_record_transition_creates_the_mission_once_per_seq(setup: Setup) -> Non
         assert mission is not None
         assert (mission.firm_id, mission.client_id) == (setup.firm_id, setup.client_id)
         assert mission.status == MissionStatus.draft
-        assert mission.created_at == datetime(2024, 1, 15, 10, 30)
-        assert mission.updated_at == datetime(2024, 1, 15, 10, 30)
+        assert mission.created_at == datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
+        assert mission.updated_at == datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
         events = session.exec(select(MissionEvent)).all()
         assert [(e.mission_id, e.seq, e.status, e.by) for e in events] == [
             (setup.mission_id, 1, MissionStatus.draft, setup.staff_id)
@@ -243,7 +243,7 @@ def test_record_transition_creates_the_mission_once_per_seq(setup: Setup) -> Non
         mission = session.get(Mission, setup.mission_id)
         assert mission is not None
         assert mission.status == MissionStatus.draft
-        assert mission.updated_at == datetime(2024, 1, 15, 10, 30)
+        assert mission.updated_at == datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
         assert count(session, MissionEvent) == 1
         assert count(session, Mission) == 1
 
@@ -255,7 +255,7 @@ def test_record_transition_creates_the_mission_once_per_seq(setup: Setup) -> Non
         mission = session.get(Mission, setup.mission_id)
         assert mission is not None
         assert mission.status == MissionStatus.letter_generated
-        assert mission.updated_at == datetime(2024, 1, 16, 8, 0)
+        assert mission.updated_at == datetime(2024, 1, 16, 8, 0, tzinfo=UTC)
         seqs = session.exec(
             select(MissionEvent.seq, MissionEvent.status).order_by(col(MissionEvent.seq))
         ).all()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -84,7 +84,7 @@ def build_rows(session: Session) -> Rows:
         period_end=date(2025, 2, 28),
         frequency=Frequency.monthly,
         status=MissionStatus.draft,
-        created_at=datetime(2024, 2, 1, 9, 30, 15, 123456),
+        created_at=datetime(2024, 2, 1, 9, 30, 15, 123456, tzinfo=UTC),
     )
     session.add_all([folder, mission])
     session.flush()
@@ -153,7 +153,7 @@ def event(rows: Rows, seq: int, mission_id: str | None = None) -> MissionEvent:
         mission_id=mission_id or rows.mission_id,
         seq=seq,
         status=MissionStatus.draft,
-        at=datetime(2024, 2, 1, 10, 0),
+        at=datetime(2024, 2, 1, 10, 0, tzinfo=UTC),
     )
 
 
@@ -208,7 +208,7 @@ def test_round_trip_keeps_money_and_dates_exact() -> None:
 
         assert type(mission.period_start) is date and mission.period_start == date(2024, 2, 29)
         assert type(mission.period_end) is date and mission.period_end == date(2025, 2, 28)
-        assert mission.created_at == datetime(2024, 2, 1, 9, 30, 15, 123456)
+        assert mission.created_at == datetime(2024, 2, 1, 9, 30, 15, 123456, tzinfo=UTC)
         assert mission.status == MissionStatus.draft
         assert mission.frequency == Frequency.monthly
 

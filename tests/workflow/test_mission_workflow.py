@@ -54,13 +54,11 @@ async def running(env: WorkflowEnvironment, recorder: Recorder) -> AsyncIterator
         yield queue
 
 
-async def create(env: WorkflowEnvironment, queue: str, **start: object) -> WorkflowHandle:
+async def create(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
     mission_id = str(uuid.uuid4())
     operation = WithStartWorkflowOperation(
         MissionWorkflow.run,
-        MissionStart(
-            mission_id, "firm-1", "client-1", documents_queue=f"{queue}-documents", **start
-        ),  # type: ignore[arg-type]
+        MissionStart(mission_id, "firm-1", "client-1", documents_queue=f"{queue}-documents"),  # type: ignore[arg-type]
         id=f"mission-{mission_id}",
         task_queue=queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
