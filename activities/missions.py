@@ -78,7 +78,15 @@ def save_mission(request: SaveMissionInput) -> None:
     with session_scope() as session:
         mission = session.get(Mission, request.mission_id)
         if mission is None:
-            raise not_found(f"mission {request.mission_id}")
+            # A mission created from scratch has no row yet; the workflow records its
+            # draft transition right after this activity.
+            mission = Mission(
+                id=request.mission_id,
+                firm_id=request.firm_id,
+                client_id=request.client_id,
+                status=MissionStatus.draft,
+            )
+            session.add(mission)
         mission.name = draft.name
         mission.period_start = date.fromisoformat(draft.period_start)
         mission.period_end = date.fromisoformat(draft.period_end)

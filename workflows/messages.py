@@ -167,6 +167,8 @@ class TransitionInput:
 @dataclass
 class SaveMissionInput:
     mission_id: str
+    firm_id: str
+    client_id: str
     service_request_id: str | None
     draft: MissionDraft
 

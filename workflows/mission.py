@@ -140,7 +140,13 @@ class MissionWorkflow:
             self._require((None, "requested"), "create the mission")
             await workflow.execute_activity(
                 Activities.save_mission,
-                SaveMissionInput(self.start.mission_id, self.start.service_request_id, draft),
+                SaveMissionInput(
+                    self.start.mission_id,
+                    self.start.firm_id,
+                    self.start.client_id,
+                    self.start.service_request_id,
+                    draft,
+                ),
                 start_to_close_timeout=SHORT,
                 retry_policy=RETRY,
             )

@@ -181,6 +181,8 @@ def draft_input(
     prices = [("1234.50", Frequency.monthly), ("0.10", Frequency.yearly)]
     return SaveMissionInput(
         mission_id=setup.mission_id,
+        firm_id=setup.firm_id,
+        client_id=setup.client_id,
         service_request_id=service_request_id,
         draft=MissionDraft(
             name="Mission comptable 2024",

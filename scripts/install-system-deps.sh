@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs from Debian's packages what Sceau runs besides Python: LibreOffice (headless
+# Writer) for PDF conversion, fonts metric-compatible with the usual Office fonts, poppler.
+set -euo pipefail
+
+packages=(libreoffice-writer-nogui fonts-crosextra-carlito fonts-crosextra-caladea
+          fonts-liberation2 fonts-dejavu-core poppler-utils)
+
+missing=()
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+fc-list 2>/dev/null | grep -qi carlito || missing+=(fonts-crosextra-carlito)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing from Debian packages: ${packages[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "Run as root or install: ${packages[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"
