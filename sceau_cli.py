@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import signal
@@ -16,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from domain.settings import Settings, get_settings
-from domain.temporal import SEARCH_ATTRIBUTES, connect, register_search_attributes
+from domain.temporal import SEARCH_ATTRIBUTES
 
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent
@@ -76,12 +75,9 @@ def provider_command(settings: Settings) -> list[str]:
         "signature_provider",
         "--port",
         str(settings.signature_provider_port),
-        "--api-key",
-        settings.secret("yousign_api_key"),
+        # The API key and the webhook secret travel in the environment, out of `ps`.
         "--webhook-url",
         settings.resolved_webhook_url,
-        "--webhook-secret",
-        settings.secret("yousign_webhook_secret"),
         "--data-dir",
         str(settings.data_dir / "signature_provider"),
     ]
@@ -112,17 +108,21 @@ def prepare(settings: Settings) -> None:
     upgrade()
 
 
-def run_all(settings: Settings) -> int:
-    prepare(settings)
-    children: list[tuple[str, subprocess.Popen[bytes]]] = []
-    # Children share the generated secrets through the environment.
-    env = {
+def child_env(settings: Settings) -> dict[str, str]:
+    """The environment of Sceau's processes: they share the generated secrets through it."""
+    return {
         **os.environ,
         "SCEAU_DATA_DIR": str(settings.data_dir.resolve()),
         "SCEAU_OPERATOR_TOKEN": settings.secret("operator_token"),
         "SCEAU_YOUSIGN_API_KEY": settings.secret("yousign_api_key"),
         "SCEAU_YOUSIGN_WEBHOOK_SECRET": settings.secret("yousign_webhook_secret"),
     }
+
+
+def run_all(settings: Settings) -> int:
+    prepare(settings)
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    env = child_env(settings)
 
     def start(name: str, command: list[str]) -> None:
         log = open(settings.data_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the child
@@ -142,13 +142,17 @@ def run_all(settings: Settings) -> int:
         stop_all()
         sys.exit(0)
 
+    # SIGINT too: a shell that starts `make run` in the background makes Python ignore it.
     signal.signal(signal.SIGTERM, on_terminate)
+    signal.signal(signal.SIGINT, on_terminate)
     api_url = f"http://{settings.api_host}:{settings.api_port}"
+    for port in (settings.api_port, settings.signature_provider_port):
+        if answers(f"127.0.0.1:{port}"):
+            raise SystemExit(f"port {port} is already in use: is Sceau already running?")
     try:
         if not answers(settings.temporal_address):
             start("temporal", temporal_dev_server(settings))
             wait_until(lambda: answers(settings.temporal_address), "the Temporal dev server")
-        asyncio.run(_register(settings))
         start("worker", [PYTHON, "-m", "worker"])
         start("provider", provider_command(settings))
         start("api", api_command(settings))
@@ -161,15 +165,8 @@ def run_all(settings: Settings) -> int:
                     print(f"{name} stopped with code {child.returncode}; see var/{name}.log")
                     return 1
             time.sleep(1)
-    except KeyboardInterrupt:
-        return 0
     finally:
         stop_all()
-
-
-async def _register(settings: Settings) -> None:
-    client = await connect(settings)
-    await register_search_attributes(client)
 
 
 def seed(settings: Settings, api_url: str) -> dict[str, object]:
@@ -233,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         "api": api_command(settings),
         "provider": provider_command(settings),
     }[args.command]
-    os.execv(command[0], command)
+    os.execve(command[0], command, child_env(settings))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from activities.missions import change_line, record_transition, save_mission
 from activities.signature import cancel_signature, file_signed_letter, send_for_signature
 from activities.work import create_work
 from domain.settings import get_settings
-from domain.temporal import connect
+from domain.temporal import connect, register_search_attributes
 from workflows.messages import DOCUMENTS_QUEUE, MISSIONS_QUEUE
 from workflows.mission import MissionWorkflow
 from workflows.preview import LetterPreviewWorkflow
@@ -57,6 +57,8 @@ def build_workers(client: Client, executor: ThreadPoolExecutor) -> list[Worker]:
 async def run_workers() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     client = await connect(get_settings())
+    # Before polling: a workflow that upserts an unregistered attribute stalls.
+    await register_search_attributes(client)
     with ThreadPoolExecutor(max_workers=16) as executor:
         workers = build_workers(client, executor)
         logging.getLogger("sceau.worker").info(

@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 
 from fastapi import APIRouter, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from api import gateway
 from api.deps import Caller, DbSession, FirmStaff, Temporal
@@ -27,10 +27,11 @@ from api.schemas import (
     SignatureIn,
 )
 from domain.db import session_scope
-from domain.enums import TERMINAL_STATUSES, MissionStatus, ServiceRequestStatus
+from domain.enums import TERMINAL_STATUSES, DocumentKind, MissionStatus, ServiceRequestStatus
 from domain.letter_templates import template_bytes
 from domain.missions import LineForm, MissionRuleError, build_draft
 from domain.models import (
+    Document,
     Folder,
     Mission,
     MissionLine,
@@ -60,6 +61,13 @@ def firm_mission(session: Session, firm_id: str, mission_id: str) -> Mission:
     if mission is None or mission.firm_id != firm_id:
         raise not_found(f"mission {mission_id}")
     return mission
+
+
+def letters_filed(session: Session, mission_id: str) -> int:
+    statement = select(func.count()).where(
+        Document.mission_id == mission_id, Document.kind == DocumentKind.letter
+    )
+    return session.exec(statement).one()
 
 
 def reread(mission_id: str) -> MissionOut:
@@ -187,7 +195,8 @@ async def preview_letter(
     preview_id = uuid.uuid4().hex
     request = RenderInput(
         mission_id=mission.id,
-        version=0,
+        # The version the letter would get if generated now.
+        version=letters_filed(session, mission.id) + 1,
         template_id=body.template_id,
         firm_representative_id=body.firm_representative_id,
         client_representative_id=body.client_representative_id,
