@@ -13,7 +13,12 @@ from temporalio.worker import Worker
 
 from activities.letters import convert_letter, file_letter, render_letter
 from activities.missions import change_line, record_transition, save_mission
-from activities.signature import cancel_signature, file_signed_letter, send_for_signature
+from activities.signature import (
+    cancel_signature,
+    file_signed_letter,
+    record_signature_status,
+    send_for_signature,
+)
 from activities.work import create_work
 from domain.settings import get_settings
 from domain.temporal import connect, register_search_attributes
@@ -28,6 +33,7 @@ MISSION_ACTIVITIES: list[Callable[..., Any]] = [
     file_letter,
     send_for_signature,
     cancel_signature,
+    record_signature_status,
     file_signed_letter,
     create_work,
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -19,6 +20,7 @@ from domain.letter import letter_context
 from domain.letter_templates import template_bytes
 from domain.models import (
     Client,
+    Document,
     Firm,
     Folder,
     Mission,
@@ -108,7 +110,8 @@ def convert_letter(request: ConvertInput) -> str:
 @activity.defn(name=Activities.file_letter)
 def file_letter(request: FileLetterInput) -> str:
     """File the PDF in the chosen folder; the key (mission, version) files it once."""
-    pdf = scratch_path(request.pdf_name).read_bytes()
+    key = f"letter:{request.mission_id}:v{request.version}"
+    pdf_path = scratch_path(request.pdf_name)
     with session_scope() as session:
         mission = session.get(Mission, request.mission_id)
         if mission is None:
@@ -116,10 +119,11 @@ def file_letter(request: FileLetterInput) -> str:
         folder = session.get(Folder, request.folder_id)
         if folder is None or folder.client_id != mission.client_id:
             raise not_found(f"folder {request.folder_id}")
-        document = file_document(
+        filed = session.exec(select(Document).where(Document.key == key)).first()
+        document = filed or file_document(
             session,
             blob_store(),
-            key=f"letter:{mission.id}:v{request.version}",
+            key=key,
             firm_id=mission.firm_id,
             client_id=mission.client_id,
             folder_id=folder.id,
@@ -127,6 +131,10 @@ def file_letter(request: FileLetterInput) -> str:
             kind=DocumentKind.letter,
             name=f"Lettre de mission - {mission.name} - v{request.version}.pdf",
             version=request.version,
-            data=pdf,
+            data=pdf_path.read_bytes(),
         )
-        return document.id
+        document_id = document.id
+    # Filed and committed: the working files have served (a retry finds the document first).
+    for leftover in (pdf_path, pdf_path.with_suffix(".docx")):
+        leftover.unlink(missing_ok=True)
+    return document_id

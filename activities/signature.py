@@ -23,6 +23,7 @@ from workflows.messages import (
     FileSignedInput,
     SendForSignatureInput,
     SignatureStarted,
+    SignatureStatusInput,
 )
 
 SUPPORTED_PROVIDERS = ("yousign",)
@@ -143,13 +144,25 @@ def _signature_record(signature_id: str) -> SignatureRequest:
         return record
 
 
-def _set_signature_status(signature_id: str, status: str) -> None:
+def _set_signature_status(signature_id: str, status: str, signer_email: str = "") -> None:
+    """The request's status, and each signer's: all signed when done, else the one named."""
     with session_scope() as session:
         record = session.get(SignatureRequest, signature_id)
-        if record is not None:
+        if record is None:
+            return
+        if status != "ongoing":
             record.status = status
-            if status == "done":
-                record.signers = [{**signer, "status": "signed"} for signer in record.signers]
+        record.signers = [
+            {**signer, "status": "signed"}
+            if status == "done" or signer.get("email") == signer_email
+            else signer
+            for signer in record.signers
+        ]
+
+
+@activity.defn(name=Activities.record_signature_status)
+def record_signature_status(update: SignatureStatusInput) -> None:
+    _set_signature_status(update.signature_id, update.status, update.signer_email)
 
 
 @activity.defn(name=Activities.cancel_signature)

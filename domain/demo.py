@@ -8,7 +8,7 @@ import httpx
 
 FIRM: dict[str, Any] = {
     "name": "Cabinet Martin & Associés",
-    "legal_form": "SAS d'expertise comptable",
+    "legal_form": "SAS",
     "siren": "812345678",
     "address": "12 rue de la République, 69002 Lyon",
     "city": "Lyon",

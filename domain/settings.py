@@ -28,8 +28,6 @@ class Settings(BaseSettings):
     webhook_url: str = ""
     soffice_path: str = "soffice"
     conversion_timeout_seconds: float = 120.0
-    missions_task_queue: str = "missions"
-    documents_task_queue: str = "documents"
     # How long a letter waits for signatures before the mission expires.
     signature_expiry_days: int = 30
 

@@ -27,6 +27,7 @@ class Activities:
     file_letter = "file_letter"
     send_for_signature = "send_for_signature"
     cancel_signature = "cancel_signature"
+    record_signature_status = "record_signature_status"
     file_signed_letter = "file_signed_letter"
     create_work = "create_work"
 
@@ -219,6 +220,14 @@ class SendForSignatureInput:
 class CancelSignatureInput:
     signature_id: str
     reason: str
+
+
+@dataclass
+class SignatureStatusInput:
+    signature_id: str
+    # ongoing (a signer signed), declined, expired or canceled
+    status: str
+    signer_email: str = ""
 
 
 @dataclass

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         SignatureAsk,
         SignatureEvent,
         SignatureStarted,
+        SignatureStatusInput,
         TransitionInput,
         Updates,
         WorkCreated,
@@ -54,7 +55,16 @@ RETRY = RetryPolicy(
     maximum_attempts=8,
     non_retryable_error_types=NON_RETRYABLE,
 )
+# Steps driven by signals and timers have no caller to report to: they retry until they
+# succeed (an operator sees the failing attempts in the Web UI) rather than fail the mission.
+UNTIL_DONE = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+    non_retryable_error_types=NON_RETRYABLE,
+)
 SHORT = timedelta(seconds=30)
+OPENING = timedelta(hours=1)
 DOCUMENT_WORK = timedelta(minutes=3)
 
 
@@ -86,7 +96,11 @@ class MissionWorkflow:
 
     @workflow.run
     async def run(self, start: MissionStart) -> MissionState:
-        await workflow.wait_condition(lambda: self.status is not None)
+        try:
+            await workflow.wait_condition(lambda: self.status is not None, timeout=OPENING)
+        except TimeoutError:
+            # The update that started this workflow failed: nothing to keep it open for.
+            return self.state()
         while self.status not in TERMINAL:
             deadline = self._deadline()
             timeout = None
@@ -281,14 +295,28 @@ class MissionWorkflow:
         if message.kind == "signer_done":
             if message.signer_email and message.signer_email not in self.signers_done:
                 self.signers_done.append(message.signer_email)
+                await self._record_signature("ongoing", message.signer_email)
         elif message.kind == "done":
             await self._complete_signature()
         elif message.kind == "declined":
+            await self._record_signature("declined")
             await self._transition("declined", "signer", message.reason)
         elif message.kind == "expired":
+            await self._record_signature("expired")
             await self._transition("expired", "provider", message.reason or "expired")
         elif message.kind == "canceled":
+            await self._record_signature("canceled")
             await self._transition("cancelled", "provider", message.reason or "cancelled")
+
+    async def _record_signature(self, status: str, signer_email: str = "") -> None:
+        assert self.signature is not None
+        self.signature.status = "ongoing" if status == "ongoing" else status
+        await workflow.execute_activity(
+            Activities.record_signature_status,
+            SignatureStatusInput(self.signature.signature_id, status, signer_email),
+            start_to_close_timeout=SHORT,
+            retry_policy=UNTIL_DONE,
+        )
 
     async def _complete_signature(self) -> None:
         assert self.signature is not None
@@ -296,14 +324,14 @@ class MissionWorkflow:
             Activities.file_signed_letter,
             FileSignedInput(self.start.mission_id, self.signature.signature_id),
             start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=RETRY,
+            retry_policy=UNTIL_DONE,
         )
         await self._transition("signed", "signers", "all signers signed")
         created = await workflow.execute_activity(
             Activities.create_work,
             self.start.mission_id,
             start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=RETRY,
+            retry_policy=UNTIL_DONE,
             result_type=WorkCreated,
         )
         await self._transition(
@@ -319,7 +347,7 @@ class MissionWorkflow:
             Activities.cancel_signature,
             CancelSignatureInput(self.signature.signature_id, reason),
             start_to_close_timeout=SHORT,
-            retry_policy=RETRY,
+            retry_policy=UNTIL_DONE,
         )
 
     async def _transition(self, status: str, by: str, reason: str) -> None:
@@ -338,7 +366,7 @@ class MissionWorkflow:
                 service_request_id=self.start.service_request_id,
             ),
             start_to_close_timeout=SHORT,
-            retry_policy=RETRY,
+            retry_policy=UNTIL_DONE,
         )
         self.status = status
         workflow.upsert_search_attributes(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from datetime import date
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Response
 from sqlmodel import Session, col, func, select
@@ -201,7 +201,8 @@ async def preview_letter(
         firm_representative_id=body.firm_representative_id,
         client_representative_id=body.client_representative_id,
         scratch_name=f"previews/{preview_id}.docx",
-        letter_date=date.today().isoformat(),
+        # UTC, as the workflow's clock dates the real letter.
+        letter_date=datetime.now(UTC).date().isoformat(),
     )
     try:
         pdf_name = await temporal.execute_workflow(

@@ -217,6 +217,8 @@ def test_request_to_signed_letter_and_work(stack: Stack, staff: Api, firm_client
         "active",
     ]
     assert active["signature"]["provider_request_id"] == started["provider_request_id"]
+    assert active["signature"]["status"] == "done"
+    assert [signer["status"] for signer in active["signature"]["signers"]] == ["signed", "signed"]
 
     # TENUE monthly: a request and a task each month; TVA quarterly: a task a quarter;
     # BILAN yearly: one of each; plus the firm's review of the client's request.
@@ -292,6 +294,7 @@ def test_declined_letter_creates_no_work(stack: Stack, staff: Api, firm_client: 
         "the mission to be declined",
     )
     assert final["timeline"][-1]["reason"] == "Honoraires trop élevés"
+    assert final["signature"]["status"] == "declined"
     assert staff.get("/v1/tasks", params={"mission_id": mission["id"]}) == []
 
 

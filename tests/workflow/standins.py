@@ -20,6 +20,7 @@ from workflows.messages import (
     SaveMissionInput,
     SendForSignatureInput,
     SignatureStarted,
+    SignatureStatusInput,
     TransitionInput,
     WorkCreated,
 )
@@ -73,6 +74,10 @@ class Recorder:
         async def cancel_signature(request: CancelSignatureInput) -> None:
             self.calls.append("cancel_at_provider")
 
+        @activity.defn(name=Activities.record_signature_status)
+        async def record_signature_status(update: SignatureStatusInput) -> None:
+            self.calls.append(f"signature:{update.status}")
+
         @activity.defn(name=Activities.file_signed_letter)
         async def file_signed_letter(request: FileSignedInput) -> None:
             self.calls.append("file_signed")
@@ -91,6 +96,7 @@ class Recorder:
             file_letter,
             send_for_signature,
             cancel_signature,
+            record_signature_status,
             file_signed_letter,
             create_work,
         ]

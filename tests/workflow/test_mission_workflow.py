@@ -150,6 +150,7 @@ async def test_declined(env: WorkflowEnvironment) -> None:
         )
         assert (await finish(env, handle)).status == "declined"
     assert recorder.statuses[-1] == "declined"
+    assert "signature:declined" in recorder.calls
     assert "create_work" not in recorder.calls
 
 
