@@ -7,7 +7,8 @@ packages=(libreoffice-writer-nogui fonts-crosextra-carlito fonts-crosextra-calad
           fonts-liberation2 fonts-dejavu-core poppler-utils)
 
 missing=()
-command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+# A dangling /usr/bin/soffice stays behind when LibreOffice is removed: ask it to answer.
+timeout 60 soffice --version >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi carlito || missing+=(fonts-crosextra-carlito)
 [ ${#missing[@]} -eq 0 ] && exit 0
