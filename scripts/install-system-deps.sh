@@ -10,7 +10,7 @@ missing=()
 # A dangling /usr/bin/soffice stays behind when LibreOffice is removed: ask it to answer.
 timeout 60 soffice --version >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
-fc-list 2>/dev/null | grep -qi carlito || missing+=(fonts-crosextra-carlito)
+[ -n "$(fc-list :family=Carlito 2>/dev/null)" ] || missing+=(fonts-crosextra-carlito)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "Installing from Debian packages: ${packages[*]}"
