@@ -326,6 +326,7 @@ class MissionWorkflow:
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=UNTIL_DONE,
         )
+        self.signature.status = "done"
         await self._transition("signed", "signers", "all signers signed")
         created = await workflow.execute_activity(
             Activities.create_work,

@@ -111,6 +111,7 @@ async def test_signed_path_runs_to_completion(env: WorkflowEnvironment) -> None:
         "completed",
     ]
     assert final.signers_done == ["a@x.fr"]
+    assert final.signature is not None and final.signature.status == "done"
     assert recorder.calls.count("create_work") == 1
     assert "send:v2" in recorder.calls
 
