@@ -51,7 +51,8 @@ def caller(session: DbSession, authorization: Annotated[str | None, Header()] = 
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "unauthorized", "a bearer token is required")
-    if hmac.compare_digest(token, get_settings().secret("operator_token")):
+    operator_token = get_settings().secret("operator_token")
+    if hmac.compare_digest(token.encode(), operator_token.encode()):
         return Caller("operator", Role.operator, None, None, None, None)
     found = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
     if found is None or found.revoked_at is not None:

@@ -6,18 +6,43 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
 
 from domain.enums import Frequency, Role, WorkKind
 from domain.money import to_money
 from domain.period import parse_month_day
+
+MAX_PRICE = Decimal("9999999999.99")
 
 
 def _money(value: object) -> Decimal:
     amount = to_money(value)
     if amount < 0:
         raise ValueError("a price cannot be negative")
+    if amount > MAX_PRICE:
+        raise ValueError(f"a price is at most {MAX_PRICE}")
     return amount
+
+
+def _no_nul(value: object) -> object:
+    """Reject NUL characters anywhere in a body: PostgreSQL cannot store them in text."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text cannot contain NUL characters")
+    if isinstance(value, dict):
+        for item in value.values():
+            _no_nul(item)
+    if isinstance(value, list):
+        for item in value:
+            _no_nul(item)
+    return value
 
 
 Money = Annotated[
@@ -30,6 +55,11 @@ Name = Annotated[str, Field(min_length=1, max_length=300)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_nul(cls, data: Any) -> Any:
+        return _no_nul(data)
 
 
 # --- platform ------------------------------------------------------------------------------

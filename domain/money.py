@@ -7,6 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from domain.enums import Frequency
 
 CENT = Decimal("0.01")
+# Beyond this, quantizing to cents exceeds decimal precision; no fee comes near it.
+LARGEST = Decimal(10) ** 15
 
 OCCURRENCES_PER_YEAR: dict[Frequency, int] = {
     Frequency.monthly: 12,
@@ -42,8 +44,8 @@ def to_money(value: object) -> Decimal:
         amount = Decimal(str(value))
     except InvalidOperation:
         raise ValueError(f"{value!r} is not a decimal amount") from None
-    if not amount.is_finite():
-        raise ValueError(f"{value!r} is not a finite amount")
+    if not amount.is_finite() or abs(amount) >= LARGEST:
+        raise ValueError(f"{value!r} is not an amount Sceau can hold")
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise ValueError(f"{value!r} has more than two decimal places")
     return amount.quantize(CENT)

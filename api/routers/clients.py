@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from api.deps import DbSession, FirmStaff
 from api.errors import ApiError, not_found
@@ -83,14 +83,20 @@ def patch_client(
             raise ApiError(422, "invalid_request", f"{field} cannot be null")
         setattr(client, field, value)
     if body.representatives is not None:
-        # Representatives named by a letter stay valid: only new ones are added.
-        session.exec(
-            delete(Representative).where(
-                col(Representative.client_id) == client.id,
-                col(Representative.email).in_([rep.email for rep in body.representatives]),
+        # Ids stay stable, since missions name representatives: a known e-mail updates its
+        # representative in place, a new one adds one.
+        known = {
+            rep.email.lower(): rep
+            for rep in session.exec(
+                select(Representative).where(Representative.client_id == client.id)
             )
-        )
-        add_representatives(session, client.id, body.representatives)
+        }
+        for rep in body.representatives:
+            existing = known.get(rep.email.lower())
+            if existing is None:
+                session.add(Representative(client_id=client.id, **rep.model_dump()))
+            else:
+                existing.sqlmodel_update(rep.model_dump())
     session.flush()
     return client_out(session, client)
 

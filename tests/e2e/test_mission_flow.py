@@ -341,6 +341,8 @@ def test_bad_input_gets_a_4xx_and_changes_nothing(
         ({**mission, "client_id": other_client["id"]}, 404),
         ({**mission, "lines": [{"service_id": services["TENUE"], "price": "1.234"}]}, 422),
         ({**mission, "frequency": "weekly"}, 422),
+        ({**mission, "lines": [{"service_id": services["TENUE"], "price": "1e30"}]}, 422),
+        ({**mission, "name": "Mission\x00"}, 422),
     ]
     for body, status in cases:
         answer = staff.post("/v1/missions", body, expect=status)
@@ -354,6 +356,13 @@ def test_bad_input_gets_a_4xx_and_changes_nothing(
     staff.get(f"/v1/clients/{other_client['id']}/folders", expect=404)
     staff.get("/v1/missions", expect=200)
     Api(stack.api, "not-a-token").get("/v1/missions", expect=401)
+    non_ascii = httpx.get(
+        f"{stack.api}/v1/missions", headers={"Authorization": "Bearer tok\xe9n".encode("latin-1")}
+    )
+    assert non_ascii.status_code == 401
+    clients_before = staff.get("/v1/clients")
+    staff.post("/v1/clients", {"name": "Nul\x00"}, expect=422)
+    assert staff.get("/v1/clients") == clients_before
     firm_client["portal"].get("/v1/missions", expect=403)
     staff.post(f"/v1/missions/{mine['id']}/signature", {}, expect=409)
     unsigned = httpx.post(
