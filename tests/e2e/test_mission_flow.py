@@ -357,7 +357,7 @@ def test_bad_input_gets_a_4xx_and_changes_nothing(
     staff.get("/v1/missions", expect=200)
     Api(stack.api, "not-a-token").get("/v1/missions", expect=401)
     non_ascii = httpx.get(
-        f"{stack.api}/v1/missions", headers={"Authorization": "Bearer tok\xe9n".encode("latin-1")}
+        f"{stack.api}/v1/missions", headers={b"Authorization": "Bearer tok\xe9n".encode("latin-1")}
     )
     assert non_ascii.status_code == 401
     clients_before = staff.get("/v1/clients")
