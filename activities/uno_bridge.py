@@ -17,6 +17,7 @@ LibreOffice's bindings.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -105,10 +106,8 @@ def convert(desktop: Any, src: str, dst: str) -> dict[str, Any]:
         try:
             document.close(True)
         except Exception:
-            try:
+            with contextlib.suppress(Exception):
                 document.dispose()
-            except Exception:
-                pass
     return {"ok": True}
 
 

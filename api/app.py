@@ -30,8 +30,8 @@ log = logging.getLogger("sceau.api")
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         app.state.temporal = await connect()
-    except Exception as error:  # the API still serves reads; mission moves answer 503
-        log.warning("Temporal is not reachable: %s", error)
+    except Exception as error:  # reads still work; the first mission move retries the connection
+        log.warning("Temporal is not reachable yet: %s", error)
         app.state.temporal = None
     yield
 

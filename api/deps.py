@@ -16,6 +16,7 @@ from domain.db import session_scope
 from domain.enums import Role
 from domain.models import ApiToken
 from domain.settings import get_settings
+from domain.temporal import connect
 from domain.tokens import hash_token
 
 
@@ -78,10 +79,16 @@ FirmStaff = Annotated[Caller, Depends(_requires(Role.admin, Role.staff))]
 PortalClient = Annotated[Caller, Depends(_requires(Role.client))]
 
 
-def temporal_client(request: Request) -> Client:
+async def temporal_client(request: Request) -> Client:
+    """The API's Temporal client, connected on first need so the API may start before Temporal."""
     client: Client | None = request.app.state.temporal
     if client is None:
-        raise ApiError(503, "temporal_unavailable", "the workflow service is not reachable")
+        try:
+            client = request.app.state.temporal = await connect()
+        except Exception as error:  # any connection failure means the same to the caller
+            raise ApiError(
+                503, "temporal_unavailable", "the workflow service is not reachable"
+            ) from error
     return client
 
 
