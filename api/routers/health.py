@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from api.deps import temporal_client
 from domain.db import session_scope
 from domain.settings import get_settings
 
@@ -28,11 +29,9 @@ async def readyz(request: Request) -> JSONResponse:
         checks["database"] = "ok"
     except Exception as error:  # readiness reports any failure rather than raising it
         checks["database"] = f"error: {error.__class__.__name__}"
-    temporal = request.app.state.temporal
     try:
-        checks["temporal"] = (
-            "ok" if temporal and await temporal.service_client.check_health() else "down"
-        )
+        temporal = await temporal_client(request)
+        checks["temporal"] = "ok" if await temporal.service_client.check_health() else "down"
     except Exception as error:
         checks["temporal"] = f"error: {error.__class__.__name__}"
     checks["converter"] = "ok" if shutil.which(get_settings().soffice_path) else "missing"
