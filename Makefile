@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps run test lint clean
+.PHONY: install system-deps run test lint histories clean
 
 install: $(STAMP) system-deps
 
@@ -28,6 +28,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+
+# Re-record the workflow histories that the replay tests check (see docs/workflow-changes.md).
+histories: install
+	$(BIN)/python -m tests.workflow.record_histories
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
