@@ -25,7 +25,9 @@ def db_session() -> Iterator[Session]:
         yield session
 
 
-DbSession = Annotated[Session, Depends(db_session)]
+# "function" scope commits before the response leaves: a client that reads right after a
+# write must see it.
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("sceau.api")
@@ -50,6 +51,14 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         message = "; ".join(f"{'.'.join(map(str, d['loc'][1:]))}: {d['msg']}" for d in details)
         return JSONResponse(error_body("invalid_request", message, details), status_code=422)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, error: IntegrityError) -> JSONResponse:
+        # Two requests raced for the same unique value; the second one changed nothing.
+        return JSONResponse(
+            error_body("conflict", "this conflicts with a record written meanwhile"),
+            status_code=409,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:

@@ -7,7 +7,6 @@ import json
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,67 +15,17 @@ from pypdf import PdfReader
 
 from activities.pdf import pdf_text
 from domain.webhook_signing import HEADER, sign
-from tests.e2e.stack import Api, Stack, running_stack, wait_for
-from tests.integration.database import fresh_database
+from tests.e2e.conftest import TRICKY_NAME
+from tests.e2e.stack import Api, Stack, wait_for
 
 pytestmark = pytest.mark.e2e
 
-TRICKY_NAME = 'Dupont & Fils <SARL> "L\'Atelier" — Café Éléphant'
 LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl"})
 
 
 def text_of(pdf: bytes) -> str:
     # Line wraps and the ligatures Carlito draws are layout, not content: fold them.
     return " ".join(pdf_text(pdf).translate(LIGATURES).split())
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with (
-        fresh_database("postgresql") as url,
-        running_stack(tmp_path_factory.mktemp("sceau"), url) as running,
-    ):
-        yield running
-
-
-@pytest.fixture(scope="module")
-def staff(stack: Stack) -> Api:
-    return Api(stack.api, stack.demo["staff_token"])
-
-
-@pytest.fixture(scope="module")
-def firm_client(stack: Stack, staff: Api) -> dict[str, object]:
-    """A client whose name holds every character that breaks naive templating."""
-    client = staff.post(
-        "/v1/clients",
-        {
-            "name": TRICKY_NAME,
-            "legal_form": "SARL",
-            "siren": "498765432",
-            "address": "3 place des Terreaux, 69001 Lyon",
-            "activity": "Ébénisterie & restauration <d'art>",
-            "fiscal_year_end": "06-30",
-            "representatives": [
-                {
-                    "first_name": "Zoé",
-                    "last_name": "O'Connor-Lefèvre",
-                    "title": "Gérante",
-                    "email": "zoe@atelier.example",
-                }
-            ],
-        },
-        expect=201,
-    )
-    portal = staff.post(
-        f"/v1/clients/{client['id']}/portal-users", {"email": "zoe@atelier.example"}, expect=201
-    )
-    folders = staff.get(f"/v1/clients/{client['id']}/folders")
-    return {
-        **client,
-        "portal": Api(stack.api, portal["token"]),
-        "private": next(f["id"] for f in folders if not f["shared_with_client"]),
-        "shared": next(f["id"] for f in folders if f["shared_with_client"]),
-    }
 
 
 def letter_body(stack: Stack, client: dict[str, object], folder: object) -> dict[str, object]:
