@@ -11,7 +11,13 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.letters import convert_letter, file_letter, render_letter
+from activities.letters import (
+    close_converter_pool,
+    convert_letter,
+    converter_pool,
+    file_letter,
+    render_letter,
+)
 from activities.missions import change_line, record_transition, save_mission
 from activities.signature import (
     cancel_signature,
@@ -54,8 +60,8 @@ def build_workers(client: Client, executor: ThreadPoolExecutor) -> list[Worker]:
             task_queue=DOCUMENTS_QUEUE,
             activities=DOCUMENT_ACTIVITIES,
             activity_executor=executor,
-            # LibreOffice is CPU-bound: one conversion per core is what the machine can take.
-            max_concurrent_activities=2,
+            # One document activity per warm LibreOffice process.
+            max_concurrent_activities=get_settings().pdf_pool_size,
         ),
     ]
 
@@ -65,12 +71,17 @@ async def run_workers() -> None:
     client = await connect(get_settings())
     # Before polling: a workflow that upserts an unregistered attribute stalls.
     await register_search_attributes(client)
+    # Started up front, so that a machine without LibreOffice fails here, loudly.
+    converter_pool()
     with ThreadPoolExecutor(max_workers=16) as executor:
         workers = build_workers(client, executor)
         logging.getLogger("sceau.worker").info(
             "workers polling %s and %s", MISSIONS_QUEUE, DOCUMENTS_QUEUE
         )
-        await asyncio.gather(*(worker.run() for worker in workers))
+        try:
+            await asyncio.gather(*(worker.run() for worker in workers))
+        finally:
+            close_converter_pool()
 
 
 def main() -> None:

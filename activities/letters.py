@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -9,8 +10,9 @@ from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.converter_pool import ConverterPool, InvalidDocumentError
 from activities.errors import invalid, not_found
-from activities.pdf import ConversionError, convert_to_pdf
+from activities.pdf import ConversionError
 from activities.rendering import TemplateError, render_docx
 from domain.db import session_scope
 from domain.documents import file_document
@@ -90,17 +92,44 @@ def render_letter(request: RenderInput) -> str:
     return request.scratch_name
 
 
+_pool: ConverterPool | None = None
+_pool_lock = threading.Lock()
+
+
+def converter_pool() -> ConverterPool:
+    """The process's pool of warm LibreOffice processes, started on first use."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            settings = get_settings()
+            _pool = ConverterPool(
+                settings.pdf_pool_size,
+                soffice=settings.soffice_path,
+                python=settings.pdf_pool_python,
+                max_conversions=settings.pdf_pool_max_conversions,
+                max_waiting=settings.pdf_pool_max_waiting,
+            ).start()
+        return _pool
+
+
+def close_converter_pool() -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool.close()
+            _pool = None
+
+
 @activity.defn(name=Activities.convert_to_pdf)
 def convert_letter(request: ConvertInput) -> str:
     source = scratch_path(request.docx_name)
     settings = get_settings()
     try:
-        pdf = convert_to_pdf(
-            source,
-            source.parent,
-            soffice=settings.soffice_path,
-            timeout=settings.conversion_timeout_seconds,
+        pdf = converter_pool().convert(
+            source, source.parent, timeout=settings.conversion_timeout_seconds
         )
+    except InvalidDocumentError as error:
+        raise ApplicationError(str(error), type="InvalidDocument", non_retryable=True) from error
     except ConversionError as error:
         # LibreOffice failures are often passing (a crash, a timeout): let the policy retry.
         raise ApplicationError(str(error), type="ConversionFailed") from error

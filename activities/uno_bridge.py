@@ -88,9 +88,7 @@ def convert(desktop: Any, src: str, dst: str) -> dict[str, Any]:
     try:
         if not document.supportsService("com.sun.star.text.TextDocument"):
             return {"ok": False, "kind": "input", "error": "not a text document"}
-        filter_data = uno.Any(
-            "[]com.sun.star.beans.PropertyValue", props(SelectPdfVersion=2, UseTaggedPDF=True)
-        )
+        filter_data = uno.Any("[]com.sun.star.beans.PropertyValue", props(SelectPdfVersion=2))
         arguments = (
             PropertyValue(Name="FilterName", Value=PDF_EXPORT_FILTER),
             PropertyValue(Name="FilterData", Value=filter_data),

@@ -26,6 +26,7 @@ STATUS_OF_ERROR = {
     "NotFound": (404, "not_found"),
     "InvalidInput": (422, "invalid_request"),
     "TemplateError": (422, "template_error"),
+    "InvalidDocument": (422, "template_error"),
     "ProviderRejected": (424, "provider_rejected"),
 }
 

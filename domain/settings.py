@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     webhook_url: str = ""
     soffice_path: str = "soffice"
     conversion_timeout_seconds: float = 120.0
+    # Warm LibreOffice processes per worker (each ~190 MiB), driven from Debian's Python.
+    pdf_pool_size: int = 2
+    pdf_pool_python: str = "/usr/bin/python3"
+    pdf_pool_max_conversions: int = 200
+    pdf_pool_max_waiting: int = 64
     # How long a letter waits for signatures before the mission expires.
     signature_expiry_days: int = 30
 

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs from Debian's packages what Sceau runs besides Python: LibreOffice (headless
-# Writer) for PDF conversion, fonts metric-compatible with the usual Office fonts, poppler.
+# Writer, and its UNO bindings) for PDF conversion, fonts metric-compatible with the usual Office fonts, poppler.
 set -euo pipefail
 
-packages=(libreoffice-writer-nogui fonts-crosextra-carlito fonts-crosextra-caladea
+packages=(libreoffice-writer-nogui python3-uno fonts-crosextra-carlito fonts-crosextra-caladea
           fonts-liberation2 fonts-dejavu-core poppler-utils)
 
 missing=()
 # A dangling /usr/bin/soffice stays behind when LibreOffice is removed: ask it to answer.
 timeout 60 soffice --version >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+# The warm converter pool drives LibreOffice through its UNO bindings in Debian's Python.
+/usr/bin/python3 -c 'import uno' >/dev/null 2>&1 || missing+=(python3-uno)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -n "$(fc-list :family=Carlito 2>/dev/null)" ] || missing+=(fonts-crosextra-carlito)
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -47,7 +47,7 @@ EDITABLE = ("draft", "letter_generated")
 TERMINAL = ("completed", "declined", "expired", "cancelled")
 
 # Errors a retry cannot fix; the activities raise them with these types.
-NON_RETRYABLE = ["TemplateError", "ProviderRejected", "NotFound", "InvalidInput"]
+NON_RETRYABLE = ["TemplateError", "InvalidDocument", "ProviderRejected", "NotFound", "InvalidInput"]
 RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,

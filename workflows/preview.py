@@ -11,7 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messages import DOCUMENTS_QUEUE, Activities, ConvertInput, RenderInput
 
 PREVIEW_RETRY = RetryPolicy(
-    maximum_attempts=3, non_retryable_error_types=["TemplateError", "NotFound"]
+    maximum_attempts=3, non_retryable_error_types=["TemplateError", "InvalidDocument", "NotFound"]
 )
 
 
