@@ -210,6 +210,34 @@ Ctrl-C stops everything; the data stays in {settings.data_dir}.
     )
 
 
+def convert_files(settings: Settings, files: list[Path], outdir: Path) -> int:
+    """Convert each file through a warm pool; report each result, fail if any failed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from activities.converter_pool import ConverterPool
+    from activities.pdf import ConversionError
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    with ConverterPool(
+        settings.pdf_pool_size, soffice=settings.soffice_path, python=settings.pdf_pool_python
+    ) as pool:
+
+        def one(path: Path) -> str:
+            started = time.perf_counter()
+            try:
+                pdf = pool.convert(path, outdir, timeout=settings.conversion_timeout_seconds)
+            except ConversionError as error:
+                return f"FAILED {path}: {error}"
+            return f"{pdf}  ({(time.perf_counter() - started) * 1000:.0f} ms)"
+
+        with ThreadPoolExecutor(max_workers=settings.pdf_pool_size) as threads:
+            for line in threads.map(one, files):
+                failures += line.startswith("FAILED")
+                print(line, flush=True)
+    return 1 if failures else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sceau", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -218,10 +246,16 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("worker", help="run one worker process")
     commands.add_parser("api", help="run the API")
     commands.add_parser("provider", help="run the local signature provider")
+    pdf = commands.add_parser("pdf", help="PDF tools").add_subparsers(dest="pdf", required=True)
+    convert = pdf.add_parser("convert", help="convert .docx files to PDF/A-2b through the pool")
+    convert.add_argument("files", nargs="+", type=Path)
+    convert.add_argument("--outdir", type=Path, required=True)
     args = parser.parse_args(argv)
     settings = get_settings()
     if args.command == "run":
         return run_all(settings)
+    if args.command == "pdf":
+        return convert_files(settings, args.files, args.outdir)
     if args.command == "migrate":
         prepare(settings)
         return 0
