@@ -13,7 +13,7 @@ COPY workflows workflows
 COPY signature_provider signature_provider
 COPY migrations migrations
 COPY templates templates
-COPY worker.py sceau_cli.py ./
+COPY worker.py sceau_cli.py supervisor.py ./
 RUN pip install --no-cache-dir .
 ENV SCEAU_DATA_DIR=/data
 VOLUME /data

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ import httpx
 
 from domain.settings import Settings, get_settings
 from domain.temporal import SEARCH_ATTRIBUTES
+from supervisor import GaveUp, Supervisor
 
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent
@@ -121,25 +121,10 @@ def child_env(settings: Settings) -> dict[str, str]:
 
 def run_all(settings: Settings) -> int:
     prepare(settings)
-    children: list[tuple[str, subprocess.Popen[bytes]]] = []
-    env = child_env(settings)
-
-    def start(name: str, command: list[str]) -> None:
-        log = open(settings.data_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the child
-        children.append((name, subprocess.Popen(command, env=env, stdout=log, stderr=log)))
-
-    def stop_all(*_: object) -> None:
-        for _name, child in reversed(children):
-            if child.poll() is None:
-                child.terminate()
-        for _name, child in reversed(children):
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+    supervisor = Supervisor(settings.data_dir, child_env(settings))
 
     def on_terminate(*_: object) -> None:
-        stop_all()
+        supervisor.stop_all()
         sys.exit(0)
 
     # SIGINT too: a shell that starts `make run` in the background makes Python ignore it.
@@ -151,22 +136,24 @@ def run_all(settings: Settings) -> int:
             raise SystemExit(f"port {port} is already in use: is Sceau already running?")
     try:
         if not answers(settings.temporal_address):
-            start("temporal", temporal_dev_server(settings))
+            supervisor.start("temporal", temporal_dev_server(settings))
             wait_until(lambda: answers(settings.temporal_address), "the Temporal dev server")
-        start("worker", [PYTHON, "-m", "worker"])
-        start("provider", provider_command(settings))
-        start("api", api_command(settings))
+        for index in range(1, settings.workers + 1):
+            name = "worker" if settings.workers == 1 else f"worker-{index}"
+            supervisor.start(name, [PYTHON, "-m", "worker"])
+        supervisor.start("provider", provider_command(settings))
+        supervisor.start("api", api_command(settings))
         wait_until(lambda: api_healthy(api_url), "the API")
         demo = seed(settings, api_url)
         print_welcome(settings, api_url, demo)
         while True:
-            for name, child in children:
-                if child.poll() is not None:
-                    print(f"{name} stopped with code {child.returncode}; see var/{name}.log")
-                    return 1
+            supervisor.check()
             time.sleep(1)
+    except GaveUp as error:
+        print(error, flush=True)
+        return 1
     finally:
-        stop_all()
+        supervisor.stop_all()
 
 
 def seed(settings: Settings, api_url: str) -> dict[str, object]:

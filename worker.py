@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -78,9 +79,24 @@ async def run_workers() -> None:
         logging.getLogger("sceau.worker").info(
             "workers polling %s and %s", MISSIONS_QUEUE, DOCUMENTS_QUEUE
         )
+        # SIGTERM and SIGINT end the workers cleanly, so the pool's LibreOffice processes
+        # are stopped with them instead of outliving the worker.
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopping.set)
+        running: asyncio.Future[Any] = asyncio.ensure_future(
+            asyncio.gather(*(worker.run() for worker in workers))
+        )
+        stop: asyncio.Future[Any] = asyncio.ensure_future(stopping.wait())
         try:
-            await asyncio.gather(*(worker.run() for worker in workers))
+            await asyncio.wait([running, stop], return_when=asyncio.FIRST_COMPLETED)
+            if running.done():
+                running.result()  # a worker that failed on its own: raise its error
         finally:
+            stop.cancel()
+            await asyncio.gather(*(worker.shutdown() for worker in workers))
+            await asyncio.gather(running, return_exceptions=True)
             close_converter_pool()
 
 

@@ -176,6 +176,45 @@ class _Slot:
         self.soffice = self.bridge = None
 
 
+POOL_PREFIX = "sceau-pool-"
+OWNER_FILE = "owner.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_orphans(parent: Path) -> None:
+    """Kill the LibreOffice processes of pools whose worker died without closing them.
+
+    A worker killed with SIGKILL cannot stop its pool; the next pool on the machine does it,
+    finding the dead owner's profiles by the pid file each pool keeps in its directory.
+    """
+    for root in parent.glob(f"{POOL_PREFIX}*"):
+        try:
+            owner = int((root / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(owner):
+            continue
+        marker = str(root).encode()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if marker in (entry / "cmdline").read_bytes():
+                    os.kill(int(entry.name), signal.SIGKILL)
+            except (OSError, ValueError):
+                continue
+        shutil.rmtree(root, ignore_errors=True)
+
+
 class ConverterPool:
     """`size` warm LibreOffice processes converting .docx to PDF/A-2b; see the module doc."""
 
@@ -218,7 +257,9 @@ class ConverterPool:
             if not self._closed:
                 return self
             self._closed = False
-            self._root = Path(tempfile.mkdtemp(prefix="sceau-pool-", dir=self._work_parent))
+            reap_orphans(Path(self._work_parent or tempfile.gettempdir()))
+            self._root = Path(tempfile.mkdtemp(prefix=POOL_PREFIX, dir=self._work_parent))
+            (self._root / OWNER_FILE).write_text(str(os.getpid()))
             self._slots = [_Slot(index=i, root=self._root / f"slot-{i}") for i in range(self.size)]
         errors: list[BaseException] = []
 

@@ -6,6 +6,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +27,8 @@ class Settings(BaseSettings):
     signature_provider_port: int = 8100
     # Where the local provider delivers its webhooks; Sceau's own API by default.
     webhook_url: str = ""
+    # Worker processes `sceau run` starts; they share the task queues.
+    workers: int = Field(default=1, ge=1, le=16)
     soffice_path: str = "soffice"
     conversion_timeout_seconds: float = 120.0
     # Warm LibreOffice processes per worker (each ~190 MiB), driven from Debian's Python.
