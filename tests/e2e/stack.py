@@ -31,6 +31,7 @@ def free_port() -> int:
 class Stack:
     api: str
     provider: str
+    temporal: str
     data_dir: Path
     demo: dict[str, Any]
 
@@ -63,6 +64,7 @@ def running_stack(data_dir: Path, database_url: str, timeout: float = 180) -> It
         yield Stack(
             api=f"http://127.0.0.1:{ports['api']}",
             provider=f"http://127.0.0.1:{ports['provider']}",
+            temporal=f"127.0.0.1:{ports['temporal']}",
             data_dir=data_dir,
             demo=json.loads(demo_file.read_text()),
         )
