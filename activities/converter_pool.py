@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from activities.pdf import ConversionError, _is_docx
+from activities.pdf import ConversionError, checked_paths
 
 __all__ = [
     "BRIDGE_SCRIPT",
@@ -335,14 +335,7 @@ class ConverterPool:
         too many callers already wait, ConversionError otherwise (timeout, crash twice,
         no PDF). The PDF appears atomically; nothing is left in `out_dir` on failure.
         """
-        docx_path = Path(docx_path).resolve()
-        out_dir = Path(out_dir)
-        if not docx_path.is_file():
-            raise InvalidDocumentError(f"no such file: {docx_path}")
-        if not _is_docx(docx_path):
-            raise InvalidDocumentError(f"not a .docx document: {docx_path.name}")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        target = out_dir / f"{docx_path.stem}.pdf"
+        docx_path, target = checked_paths(docx_path, out_dir, InvalidDocumentError)
 
         attempts = 2  # a crash of LibreOffice is retried once, on another process
         for attempt in range(1, attempts + 1):
@@ -368,7 +361,7 @@ class ConverterPool:
                 self._restart_later(slot)
                 raise
             try:
-                return self._publish(produced, out_dir, target, docx_path.name)
+                return self._publish(produced, target.parent, target, docx_path.name)
             finally:
                 shutil.rmtree(produced.parent, ignore_errors=True)
                 self._release(slot)

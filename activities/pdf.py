@@ -64,6 +64,19 @@ def _tail(data: bytes) -> str:
     return text[-_MAX_OUTPUT_IN_ERROR:]
 
 
+def checked_paths(
+    docx_path: Path, out_dir: Path, error: type[ConversionError]
+) -> tuple[Path, Path]:
+    """The input, resolved and checked to be a .docx, and the PDF's path (its folder made)."""
+    docx_path = Path(docx_path).resolve()
+    if not docx_path.is_file():
+        raise error(f"no such file: {docx_path}")
+    if not _is_docx(docx_path):
+        raise error(f"not a .docx document: {docx_path.name}")
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    return docx_path, Path(out_dir) / f"{docx_path.stem}.pdf"
+
+
 def convert_to_pdf(
     docx_path: Path,
     out_dir: Path,
@@ -77,14 +90,7 @@ def convert_to_pdf(
     ConversionError when the input is not a .docx, LibreOffice is missing, times out, or
     does not produce a real PDF.
     """
-    docx_path = Path(docx_path).resolve()
-    out_dir = Path(out_dir)
-    if not docx_path.is_file():
-        raise ConversionError(f"no such file: {docx_path}")
-    if not _is_docx(docx_path):
-        raise ConversionError(f"not a .docx document: {docx_path.name}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{docx_path.stem}.pdf"
+    docx_path, target = checked_paths(docx_path, out_dir, ConversionError)
 
     with tempfile.TemporaryDirectory(prefix="sceau-soffice-") as work_name:
         work = Path(work_name)
@@ -153,7 +159,7 @@ def convert_to_pdf(
 
         # Same directory as the target, so the rename is atomic; a unique name, so
         # concurrent conversions of the same stem never share a partial file.
-        partial = out_dir / f".{docx_path.stem}.{uuid.uuid4().hex}.pdf.part"
+        partial = target.parent / f".{docx_path.stem}.{uuid.uuid4().hex}.pdf.part"
         try:
             shutil.copyfile(produced, partial)
             os.replace(partial, target)
