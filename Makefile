@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps run test lint histories clean
+.PHONY: install system-deps run test lint histories fuzz clean
 
 install: $(STAMP) system-deps
 
@@ -28,6 +28,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+
+# A longer schemathesis run over every operation; its last line counts requests and 5xx.
+fuzz: install
+	@mkdir -p var
+	SCEAU_FUZZ_EXAMPLES=200 SCEAU_FUZZ_REPORT=var/fuzz.txt $(BIN)/pytest -q tests/e2e/test_fuzz.py; \
+	status=$$?; tail -n 1 var/fuzz.txt; exit $$status
 
 # Re-record the workflow histories that the replay tests check (see docs/workflow-changes.md).
 histories: install

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -21,6 +22,7 @@ from api.routers import (
     webhooks,
     work,
 )
+from api.schemas import ErrorOut
 from domain.temporal import connect
 
 log = logging.getLogger("sceau.api")
@@ -34,6 +36,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.warning("Temporal is not reachable yet: %s", error)
         app.state.temporal = None
     yield
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in (
+        (401, "No token, or an unknown or revoked one"),
+        (403, "The token's role may not do this"),
+        (404, "Not found, or another firm's or client's"),
+        (409, "Conflicts with the current state"),
+        (422, "Invalid request"),
+    )
+}
 
 
 def create_app() -> FastAPI:
@@ -56,7 +70,9 @@ def create_app() -> FastAPI:
         work,
         webhooks,
     ):
-        app.include_router(module.router)
+        # The uniform error body, documented where FastAPI would document its own 422.
+        errors = {} if module is health else ERROR_RESPONSES
+        app.include_router(module.router, responses=errors)
     return app
 
 

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger("sceau.api")
 
@@ -36,7 +37,30 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
+class RejectNul:
+    """Answer a NUL character in the path (404: no id holds one) or the query (422) before any
+    route sees it: PostgreSQL cannot compare text with it, so it would otherwise fail as a 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            if "\x00" in scope["path"]:
+                answer = JSONResponse(error_body("not_found", "no such path"), status_code=404)
+                return await answer(scope, receive, send)
+            if b"%00" in scope["query_string"] or b"\x00" in scope["query_string"]:
+                answer = JSONResponse(
+                    error_body("invalid_request", "the query cannot contain NUL characters"),
+                    status_code=422,
+                )
+                return await answer(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_middleware(RejectNul)
+
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, error: ApiError) -> JSONResponse:
         return JSONResponse(

@@ -48,6 +48,9 @@ def _no_nul(value: object) -> object:
 Money = Annotated[
     Decimal, BeforeValidator(_money), PlainSerializer(lambda v: f"{v:.2f}", return_type=str)
 ]
+# An amount the API reports (a line's yearly amount, a mission's totals): computed, so never
+# capped like a price given as input; a big mission must stay readable.
+Amount = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
 MonthDay = Annotated[str, BeforeValidator(lambda v: parse_month_day(str(v)))]
 Text = Annotated[str, Field(max_length=2000)]
 Name = Annotated[str, Field(min_length=1, max_length=300)]
@@ -271,14 +274,14 @@ class LineOut(BaseModel):
     name: str
     price: Money
     frequency: Frequency
-    yearly_amount: Money
+    yearly_amount: Amount
 
 
 class TotalsOut(BaseModel):
-    excl_vat: Money
+    excl_vat: Amount
     vat_rate: Decimal
-    vat: Money
-    incl_vat: Money
+    vat: Amount
+    incl_vat: Amount
 
 
 class LetterOut(BaseModel):
@@ -329,6 +332,18 @@ class PreviewIn(Strict):
     template_id: str = "default"
     firm_representative_id: str
     client_representative_id: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx and 5xx answer: ``{"error": {"code", "message", "details"}}``."""
+
+    error: ErrorDetail
 
 
 class LetterCreated(BaseModel):

@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from domain.enums import Frequency
 
 MAX_YEARS = 5
+# Work falls due up to a year either side of a period: dates near the calendar's ends overflow.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 MONTHS_PER_SLICE: dict[Frequency, int] = {
     Frequency.monthly: 1,
@@ -32,6 +34,8 @@ def add_months(day: date, months: int) -> date:
 def validate_period(start: date, end: date) -> None:
     if end < start:
         raise ValueError("the period ends before it starts")
+    if start.year < FIRST_YEAR or end.year > LAST_YEAR:
+        raise ValueError(f"a mission's period lies between {FIRST_YEAR} and {LAST_YEAR}")
     if end >= add_months(start, 12 * MAX_YEARS):
         raise ValueError(f"a mission lasts at most {MAX_YEARS} years")
 

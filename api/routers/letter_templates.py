@@ -47,6 +47,8 @@ async def upload_template(
     file: Annotated[UploadFile, File()],
     name: Annotated[str, Form(min_length=1, max_length=200)],
 ) -> TemplateOut:
+    if "\x00" in name:
+        raise invalid("name: text cannot contain NUL characters")
     data = await file.read(MAX_TEMPLATE_BYTES + 1)
     if len(data) > MAX_TEMPLATE_BYTES:
         raise invalid(f"a template is at most {MAX_TEMPLATE_BYTES // (1024 * 1024)} MiB")
