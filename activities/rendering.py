@@ -14,6 +14,7 @@ appear exactly as entered.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zipfile
 from collections.abc import Callable, Mapping
@@ -161,12 +162,24 @@ def render_docx(template: bytes, context: Mapping[str, Any]) -> bytes:
     return _guarded(render)
 
 
+# Variables by template SHA-256: a template version never changes, so it is parsed once
+# (the template list asks for them on every call). Bounded by the number of versions kept.
+_variables_by_sha: dict[str, frozenset[str]] = {}
+MAX_CACHED_TEMPLATES = 1024
+
+
 def template_variables(template: bytes) -> set[str]:
     """The top-level variables `template` uses and does not define itself."""
+    key = hashlib.sha256(template).hexdigest()
+    cached = _variables_by_sha.get(key)
+    if cached is None:
 
-    def variables() -> set[str]:
-        document = _open(template)
-        found = document.get_undeclared_template_variables(jinja_env=sandboxed_environment())
-        return {str(name) for name in found}
+        def variables() -> frozenset[str]:
+            document = _open(template)
+            found = document.get_undeclared_template_variables(jinja_env=sandboxed_environment())
+            return frozenset(str(name) for name in found)
 
-    return _guarded(variables)
+        cached = _guarded(variables)
+        if len(_variables_by_sha) < MAX_CACHED_TEMPLATES:
+            _variables_by_sha[key] = cached
+    return set(cached)
