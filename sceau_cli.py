@@ -201,14 +201,12 @@ def convert_files(settings: Settings, files: list[Path], outdir: Path) -> int:
     """Convert each file through a warm pool; report each result, fail if any failed."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from activities.converter_pool import ConverterPool
+    from activities.letters import new_converter_pool
     from activities.pdf import ConversionError
 
     outdir.mkdir(parents=True, exist_ok=True)
     failures = 0
-    with ConverterPool(
-        settings.pdf_pool_size, soffice=settings.soffice_path, python=settings.pdf_pool_python
-    ) as pool:
+    with new_converter_pool() as pool:
 
         def one(path: Path) -> str:
             started = time.perf_counter()

@@ -17,7 +17,7 @@ from activities.rendering import TemplateError, render_docx
 from domain.db import session_scope
 from domain.documents import file_document
 from domain.enums import DocumentKind
-from domain.ged import LocalBlobStore
+from domain.ged import blob_store
 from domain.letter import letter_context
 from domain.letter_templates import template_bytes
 from domain.models import (
@@ -40,10 +40,6 @@ def scratch_path(name: str) -> Path:
     if root not in path.parents:
         raise invalid(f"scratch name {name!r} leaves the scratch directory")
     return path
-
-
-def blob_store() -> LocalBlobStore:
-    return LocalBlobStore(get_settings().ged_dir)
 
 
 def load_letter_context(request: RenderInput) -> tuple[bytes, dict[str, object]]:
@@ -96,19 +92,24 @@ _pool: ConverterPool | None = None
 _pool_lock = threading.Lock()
 
 
+def new_converter_pool() -> ConverterPool:
+    """A pool sized and tuned by the settings, not yet started."""
+    settings = get_settings()
+    return ConverterPool(
+        settings.pdf_pool_size,
+        soffice=settings.soffice_path,
+        python=settings.pdf_pool_python,
+        max_conversions=settings.pdf_pool_max_conversions,
+        max_waiting=settings.pdf_pool_max_waiting,
+    )
+
+
 def converter_pool() -> ConverterPool:
     """The process's pool of warm LibreOffice processes, started on first use."""
     global _pool
     with _pool_lock:
         if _pool is None:
-            settings = get_settings()
-            _pool = ConverterPool(
-                settings.pdf_pool_size,
-                soffice=settings.soffice_path,
-                python=settings.pdf_pool_python,
-                max_conversions=settings.pdf_pool_max_conversions,
-                max_waiting=settings.pdf_pool_max_waiting,
-            ).start()
+            _pool = new_converter_pool().start()
         return _pool
 
 

@@ -10,11 +10,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.errors import invalid, not_found
-from activities.letters import blob_store
 from activities.signature_client import ProviderRejected, ProviderUnavailable, YousignClient
 from domain.db import session_scope
 from domain.documents import file_document
 from domain.enums import DocumentKind
+from domain.ged import blob_store
 from domain.models import Document, Mission, Representative, SignatureRequest, Staff
 from domain.settings import get_settings
 from workflows.messages import (

@@ -5,19 +5,34 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import Depends, Header, Request
 from sqlmodel import Session, select
 from temporalio.client import Client
 
-from api.errors import ApiError
+from api.errors import ApiError, not_found
 from domain.db import session_scope
 from domain.enums import Role
 from domain.models import ApiToken
 from domain.settings import get_settings
 from domain.temporal import connect
 from domain.tokens import hash_token
+
+
+class FirmOwned(Protocol):
+    firm_id: str
+
+
+Row = TypeVar("Row", bound=FirmOwned)
+
+
+def firm_row(session: Session, model: type[Row], firm_id: str, row_id: str, what: str) -> Row:
+    """The firm's row, else 404: another firm's id answers exactly as a missing one."""
+    row = session.get(model, row_id)
+    if row is None or row.firm_id != firm_id:
+        raise not_found(f"{what} {row_id}")
+    return row
 
 
 def db_session() -> Iterator[Session]:

@@ -11,6 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from domain.settings import get_settings
+
 
 class LocalBlobStore:
     def __init__(self, root: Path) -> None:
@@ -39,3 +41,8 @@ class LocalBlobStore:
 
     def get(self, sha256: str) -> bytes:
         return self.path_of(sha256).read_bytes()
+
+
+def blob_store() -> LocalBlobStore:
+    """The GED's store, where the settings put it."""
+    return LocalBlobStore(get_settings().ged_dir)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlmodel import Session, col, delete, select
 
-from api.deps import DbSession, FirmStaff
-from api.errors import ApiError, not_found
+from api.deps import DbSession, FirmStaff, firm_row
+from api.errors import ApiError
 from api.schemas import ServiceIn, ServiceOut, ServicePatch, WorkIn
 from domain.models import Service, ServiceWork
 
@@ -38,13 +38,6 @@ def replace_work(session: Session, service_id: str, work: list[WorkIn]) -> None:
     )
 
 
-def firm_service(session: Session, firm_id: str, service_id: str) -> Service:
-    service = session.get(Service, service_id)
-    if service is None or service.firm_id != firm_id:
-        raise not_found(f"service {service_id}")
-    return service
-
-
 @router.get("", response_model=list[ServiceOut])
 def list_services(session: DbSession, staff: FirmStaff) -> list[ServiceOut]:
     services = session.exec(
@@ -70,14 +63,14 @@ def create_service(body: ServiceIn, session: DbSession, staff: FirmStaff) -> Ser
 
 @router.get("/{service_id}", response_model=ServiceOut)
 def get_service(service_id: str, session: DbSession, staff: FirmStaff) -> ServiceOut:
-    return service_out(session, firm_service(session, staff.firm, service_id))
+    return service_out(session, firm_row(session, Service, staff.firm, service_id, "service"))
 
 
 @router.patch("/{service_id}", response_model=ServiceOut)
 def patch_service(
     service_id: str, body: ServicePatch, session: DbSession, staff: FirmStaff
 ) -> ServiceOut:
-    service = firm_service(session, staff.firm, service_id)
+    service = firm_row(session, Service, staff.firm, service_id, "service")
     changes = body.model_dump(exclude_unset=True, exclude={"work"})
     for field, value in changes.items():
         if value is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlmodel import Session, col, select
 
-from api.deps import DbSession, FirmStaff
+from api.deps import DbSession, FirmStaff, firm_row
 from api.errors import ApiError, not_found
 from api.schemas import (
     ClientIn,
@@ -24,13 +24,6 @@ from domain.models import Client, Folder, PortalUser, Representative
 from domain.tokens import issue_token
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])
-
-
-def firm_client(session: Session, firm_id: str, client_id: str) -> Client:
-    client = session.get(Client, client_id)
-    if client is None or client.firm_id != firm_id:
-        raise not_found(f"client {client_id}")
-    return client
 
 
 def client_out(session: Session, client: Client) -> ClientOut:
@@ -70,14 +63,14 @@ def create_client(body: ClientIn, session: DbSession, staff: FirmStaff) -> Clien
 
 @router.get("/{client_id}", response_model=ClientOut)
 def get_client(client_id: str, session: DbSession, staff: FirmStaff) -> ClientOut:
-    return client_out(session, firm_client(session, staff.firm, client_id))
+    return client_out(session, firm_row(session, Client, staff.firm, client_id, "client"))
 
 
 @router.patch("/{client_id}", response_model=ClientOut)
 def patch_client(
     client_id: str, body: ClientPatch, session: DbSession, staff: FirmStaff
 ) -> ClientOut:
-    client = firm_client(session, staff.firm, client_id)
+    client = firm_row(session, Client, staff.firm, client_id, "client")
     for field, value in body.model_dump(exclude_unset=True, exclude={"representatives"}).items():
         if value is None:
             raise ApiError(422, "invalid_request", f"{field} cannot be null")
@@ -105,7 +98,7 @@ def patch_client(
 def create_portal_user(
     client_id: str, body: PortalUserIn, session: DbSession, staff: FirmStaff
 ) -> Created:
-    client = firm_client(session, staff.firm, client_id)
+    client = firm_row(session, Client, staff.firm, client_id, "client")
     taken = session.exec(
         select(PortalUser).where(PortalUser.client_id == client.id, PortalUser.email == body.email)
     ).first()
@@ -122,7 +115,7 @@ def create_portal_user(
 
 @router.get("/{client_id}/folders", response_model=list[FolderOut])
 def list_folders(client_id: str, session: DbSession, staff: FirmStaff) -> list[FolderOut]:
-    client = firm_client(session, staff.firm, client_id)
+    client = firm_row(session, Client, staff.firm, client_id, "client")
     folders = session.exec(select(Folder).where(Folder.client_id == client.id))
     return [FolderOut(**folder.model_dump()) for folder in folders]
 
@@ -131,7 +124,7 @@ def list_folders(client_id: str, session: DbSession, staff: FirmStaff) -> list[F
 def create_folder(
     client_id: str, body: FolderIn, session: DbSession, staff: FirmStaff
 ) -> FolderOut:
-    client = firm_client(session, staff.firm, client_id)
+    client = firm_row(session, Client, staff.firm, client_id, "client")
     if body.parent_id is not None:
         parent = session.get(Folder, body.parent_id)
         if parent is None or parent.client_id != client.id:

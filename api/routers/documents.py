@@ -5,32 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from sqlmodel import Session, col, select
 
-from api.deps import DbSession, FirmStaff, PortalClient
+from api.deps import DbSession, FirmStaff, PortalClient, firm_row
 from api.errors import not_found
-from api.routers.clients import firm_client
 from api.schemas import DocumentOut, MoveIn
-from domain.ged import LocalBlobStore
-from domain.models import Document, Folder
-from domain.settings import get_settings
+from domain.ged import blob_store
+from domain.models import Client, Document, Folder
 
 router = APIRouter(prefix="/v1", tags=["documents"])
-
-
-def blobs() -> LocalBlobStore:
-    return LocalBlobStore(get_settings().ged_dir)
-
-
-def firm_document(session: Session, firm_id: str, document_id: str) -> Document:
-    document = session.get(Document, document_id)
-    if document is None or document.firm_id != firm_id:
-        raise not_found(f"document {document_id}")
-    return document
 
 
 def content(document: Document) -> Response:
     filename = document.name.encode("ascii", "replace").decode().replace('"', "'")
     return Response(
-        blobs().get(document.sha256),
+        blob_store().get(document.sha256),
         media_type=document.content_type,
         headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )
@@ -48,12 +35,14 @@ def shared_folder_ids(session: Session, client_id: str) -> list[str]:
 
 @router.get("/documents/{document_id}", response_model=DocumentOut)
 def get_document(document_id: str, session: DbSession, staff: FirmStaff) -> DocumentOut:
-    return DocumentOut(**firm_document(session, staff.firm, document_id).model_dump())
+    return DocumentOut(
+        **firm_row(session, Document, staff.firm, document_id, "document").model_dump()
+    )
 
 
 @router.get("/documents/{document_id}/content")
 def get_document_content(document_id: str, session: DbSession, staff: FirmStaff) -> Response:
-    return content(firm_document(session, staff.firm, document_id))
+    return content(firm_row(session, Document, staff.firm, document_id, "document"))
 
 
 @router.post("/documents/{document_id}/move", response_model=DocumentOut)
@@ -61,7 +50,7 @@ def move_document(
     document_id: str, body: MoveIn, session: DbSession, staff: FirmStaff
 ) -> DocumentOut:
     """Moving changes who can see the document, never its bytes."""
-    document = firm_document(session, staff.firm, document_id)
+    document = firm_row(session, Document, staff.firm, document_id, "document")
     folder = session.get(Folder, body.folder_id)
     if folder is None or folder.client_id != document.client_id:
         raise not_found(f"folder {body.folder_id}")
@@ -74,7 +63,7 @@ def move_document(
 def list_client_documents(
     client_id: str, session: DbSession, staff: FirmStaff, folder_id: str | None = None
 ) -> list[DocumentOut]:
-    client = firm_client(session, staff.firm, client_id)
+    client = firm_row(session, Client, staff.firm, client_id, "client")
     query = select(Document).where(Document.client_id == client.id)
     if folder_id is not None:
         query = query.where(Document.folder_id == folder_id)

@@ -10,8 +10,8 @@ from sqlmodel import col, select
 from activities.rendering import TemplateError, template_variables
 from api.deps import DbSession, FirmStaff
 from api.errors import invalid
-from api.routers.documents import blobs
 from api.schemas import TemplateOut
+from domain.ged import blob_store
 from domain.letter import CONTEXT_VARIABLES
 from domain.letter_templates import (
     DEFAULT_TEMPLATE_ID,
@@ -63,7 +63,7 @@ async def upload_template(
             {"unknown": unknown, "available": sorted(CONTEXT_VARIABLES)},
         )
     template = LetterTemplate(
-        firm_id=staff.firm, name=name, sha256=blobs().put(data), variables=sorted(variables)
+        firm_id=staff.firm, name=name, sha256=blob_store().put(data), variables=sorted(variables)
     )
     session.add(template)
     session.flush()

@@ -10,11 +10,9 @@ from fastapi import APIRouter, Response
 from sqlmodel import Session, col, func, select
 
 from api import gateway
-from api.deps import Caller, DbSession, FirmStaff, Temporal
+from api.deps import Caller, DbSession, FirmStaff, Temporal, firm_row
 from api.errors import ApiError, invalid, not_found
 from api.missions_view import mission_out
-from api.routers.clients import firm_client
-from api.routers.documents import blobs
 from api.schemas import (
     CancelIn,
     LetterCreated,
@@ -28,9 +26,11 @@ from api.schemas import (
 )
 from domain.db import session_scope
 from domain.enums import TERMINAL_STATUSES, DocumentKind, MissionStatus, ServiceRequestStatus
+from domain.ged import blob_store
 from domain.letter_templates import template_bytes
 from domain.missions import LineForm, MissionRuleError, build_draft
 from domain.models import (
+    Client,
     Document,
     Folder,
     Mission,
@@ -54,13 +54,6 @@ from workflows.mission import MissionWorkflow
 from workflows.preview import LetterPreviewWorkflow
 
 router = APIRouter(prefix="/v1/missions", tags=["missions"])
-
-
-def firm_mission(session: Session, firm_id: str, mission_id: str) -> Mission:
-    mission = session.get(Mission, mission_id)
-    if mission is None or mission.firm_id != firm_id:
-        raise not_found(f"mission {mission_id}")
-    return mission
 
 
 def letters_filed(session: Session, mission_id: str) -> int:
@@ -90,7 +83,7 @@ def check_letter_inputs(
     client_rep = session.get(Representative, body.client_representative_id)
     if client_rep is None or client_rep.client_id != mission.client_id:
         raise not_found(f"representative {body.client_representative_id}")
-    if template_bytes(session, blobs(), staff.firm, body.template_id) is None:
+    if template_bytes(session, blob_store(), staff.firm, body.template_id) is None:
         raise not_found(f"letter template {body.template_id}")
     if isinstance(body, LetterIn):
         folder = session.get(Folder, body.folder_id)
@@ -102,7 +95,7 @@ def check_letter_inputs(
 async def create_mission(
     body: MissionIn, session: DbSession, staff: FirmStaff, temporal: Temporal
 ) -> MissionOut:
-    client = firm_client(session, staff.firm, body.client_id)
+    client = firm_row(session, Client, staff.firm, body.client_id, "client")
     mission_id, request_id = new_id("mis"), None
     if body.service_request_id is not None:
         request = session.get(ServiceRequest, body.service_request_id)
@@ -151,7 +144,7 @@ def list_missions(
 
 @router.get("/{mission_id}", response_model=MissionOut)
 def get_mission(mission_id: str, session: DbSession, staff: FirmStaff) -> MissionOut:
-    return mission_out(session, firm_mission(session, staff.firm, mission_id))
+    return mission_out(session, firm_row(session, Mission, staff.firm, mission_id, "mission"))
 
 
 @router.patch("/{mission_id}/lines/{line_id}", response_model=MissionOut)
@@ -163,7 +156,7 @@ async def change_line(
     staff: FirmStaff,
     temporal: Temporal,
 ) -> MissionOut:
-    mission = firm_mission(session, staff.firm, mission_id)
+    mission = firm_row(session, Mission, staff.firm, mission_id, "mission")
     line = session.get(MissionLine, line_id)
     if line is None or line.mission_id != mission.id:
         raise not_found(f"line {line_id}")
@@ -188,7 +181,7 @@ async def preview_letter(
     mission_id: str, body: PreviewIn, session: DbSession, staff: FirmStaff, temporal: Temporal
 ) -> Response:
     """The letter exactly as it would be generated now; nothing is filed or kept."""
-    mission = firm_mission(session, staff.firm, mission_id)
+    mission = firm_row(session, Mission, staff.firm, mission_id, "mission")
     if mission.status not in (MissionStatus.draft, MissionStatus.letter_generated):
         raise ApiError(409, "conflict", f"the mission is {mission.status}: no letter to preview")
     check_letter_inputs(session, staff, mission, body)
@@ -228,7 +221,7 @@ async def preview_letter(
 async def generate_letter(
     mission_id: str, body: LetterIn, session: DbSession, staff: FirmStaff, temporal: Temporal
 ) -> LetterCreated:
-    mission = firm_mission(session, staff.firm, mission_id)
+    mission = firm_row(session, Mission, staff.firm, mission_id, "mission")
     check_letter_inputs(session, staff, mission, body)
     request = LetterRequest(
         template_id=body.template_id,
@@ -249,7 +242,7 @@ async def request_signature(
     temporal: Temporal,
     body: SignatureIn | None = None,
 ) -> SignatureCreated:
-    mission = firm_mission(session, staff.firm, mission_id)
+    mission = firm_row(session, Mission, staff.firm, mission_id, "mission")
     ask = SignatureAsk(provider=(body or SignatureIn()).provider, by=staff.name)
     started = await gateway.update(temporal, mission.id, MissionWorkflow.request_signature, ask)
     return SignatureCreated(
@@ -267,7 +260,7 @@ async def cancel_mission(
     temporal: Temporal,
     body: CancelIn | None = None,
 ) -> MissionOut:
-    mission = firm_mission(session, staff.firm, mission_id)
+    mission = firm_row(session, Mission, staff.firm, mission_id, "mission")
     if mission.status in TERMINAL_STATUSES:
         raise ApiError(409, "conflict", f"the mission is already {mission.status}")
     reason = (body or CancelIn()).reason

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from sqlmodel import Session, col, select
 
 from api import gateway
-from api.deps import DbSession, FirmStaff, PortalClient, Temporal
-from api.errors import ApiError, invalid, not_found
+from api.deps import DbSession, FirmStaff, PortalClient, Temporal, firm_row
+from api.errors import ApiError, invalid
 from api.schemas import ServiceRequestIn, ServiceRequestOut, ServiceRequestPatch
 from domain.enums import ServiceRequestStatus
 from domain.models import Service, ServiceRequest, new_id
@@ -28,13 +28,6 @@ def check_services(session: Session, firm_id: str, service_ids: list[str]) -> li
     if unknown:
         raise invalid(f"unknown services: {', '.join(unknown)}", {"unknown": unknown})
     return unique
-
-
-def firm_request(session: Session, firm_id: str, request_id: str) -> ServiceRequest:
-    found = session.get(ServiceRequest, request_id)
-    if found is None or found.firm_id != firm_id:
-        raise not_found(f"service request {request_id}")
-    return found
 
 
 @router.post("/portal/service-requests", status_code=201, response_model=ServiceRequestOut)
@@ -73,14 +66,16 @@ def list_requests(session: DbSession, staff: FirmStaff) -> list[ServiceRequestOu
 
 @router.get("/service-requests/{request_id}", response_model=ServiceRequestOut)
 def get_request(request_id: str, session: DbSession, staff: FirmStaff) -> ServiceRequestOut:
-    return ServiceRequestOut(**firm_request(session, staff.firm, request_id).model_dump())
+    return ServiceRequestOut(
+        **firm_row(session, ServiceRequest, staff.firm, request_id, "service request").model_dump()
+    )
 
 
 @router.patch("/service-requests/{request_id}", response_model=ServiceRequestOut)
 def adjust_request(
     request_id: str, body: ServiceRequestPatch, session: DbSession, staff: FirmStaff
 ) -> ServiceRequestOut:
-    request = firm_request(session, staff.firm, request_id)
+    request = firm_row(session, ServiceRequest, staff.firm, request_id, "service request")
     if request.status != ServiceRequestStatus.open:
         raise ApiError(409, "conflict", "the request is already a mission")
     request.service_ids = check_services(session, staff.firm, body.service_ids)
