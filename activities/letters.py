@@ -6,7 +6,6 @@ import threading
 from datetime import date
 from pathlib import Path
 
-from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -22,7 +21,6 @@ from domain.letter import letter_context
 from domain.letter_templates import template_bytes
 from domain.models import (
     Client,
-    Document,
     Firm,
     Folder,
     Mission,
@@ -149,8 +147,7 @@ def file_letter(request: FileLetterInput) -> str:
         folder = session.get(Folder, request.folder_id)
         if folder is None or folder.client_id != mission.client_id:
             raise not_found(f"folder {request.folder_id}")
-        filed = session.exec(select(Document).where(Document.key == key)).first()
-        document = filed or file_document(
+        document = file_document(
             session,
             blob_store(),
             key=key,
@@ -161,7 +158,7 @@ def file_letter(request: FileLetterInput) -> str:
             kind=DocumentKind.letter,
             name=f"Lettre de mission - {mission.name} - v{request.version}.pdf",
             version=request.version,
-            data=pdf_path.read_bytes(),
+            data=pdf_path.read_bytes,
         )
         document_id = document.id
     # Filed and committed: the working files have served (a retry finds the document first).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from sqlmodel import Session, select
 
@@ -23,13 +24,19 @@ def file_document(
     kind: DocumentKind,
     name: str,
     version: int,
-    data: bytes,
+    data: bytes | Callable[[], bytes],
     content_type: str = "application/pdf",
 ) -> Document:
-    """Store ``data`` under ``key``; a second call with the same key returns the first record."""
+    """Store ``data`` under ``key``; a second call with the same key returns the first record.
+
+    ``data`` may be a function: it is called only when the key is new, so a retry need not
+    find the bytes again (a letter's working file is gone once it is filed).
+    """
     existing = session.exec(select(Document).where(Document.key == key)).first()
     if existing is not None:
         return existing
+    if callable(data):
+        data = data()
     sha256 = blobs.put(data)
     assert sha256 == hashlib.sha256(data).hexdigest()
     document = Document(
