@@ -14,10 +14,11 @@ appear exactly as entered.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from io import BytesIO
 from typing import Any, TypeVar
 
@@ -25,6 +26,7 @@ import jinja2
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SecurityError
+from jinja2.utils import LRUCache
 from lxml import etree
 from markupsafe import Markup, escape
 
@@ -38,6 +40,10 @@ _MAX_EXPONENT = 64
 _MAX_POWER_BITS = 4096
 _MAX_REPEATED_LENGTH = 100_000
 
+# Template parts kept compiled: a letter template has a body, a few headers and footers and
+# its core properties; this holds the parts of some fifty template versions.
+MAX_CACHED_SOURCES = 512
+
 # Characters XML 1.0 cannot hold. \a and \f are kept: docxtpl turns them into a new
 # paragraph and a page break (as it turns \n into a line break and \t into a tab).
 _XML_INVALID = re.compile("[\x00-\x06\x08\x0b\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -49,6 +55,26 @@ class TemplateError(Exception):
 
 class _LetterSandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        # docxtpl hands the environment each part's XML as a string on every render; for
+        # one template version that string never changes, so it is compiled once.
+        self.compiled_sources = LRUCache(MAX_CACHED_SOURCES)
+
+    def from_string(
+        self,
+        source: str | jinja2.nodes.Template,
+        globals: MutableMapping[str, Any] | None = None,
+        template_class: type[jinja2.Template] | None = None,
+    ) -> jinja2.Template:
+        if not isinstance(source, str) or globals or template_class is not None:
+            return super().from_string(source, globals, template_class)
+        compiled = self.compiled_sources.get(source)
+        if compiled is None:
+            compiled = super().from_string(source)
+            self.compiled_sources[source] = compiled
+        return compiled
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
@@ -93,6 +119,23 @@ def sandboxed_environment() -> SandboxedEnvironment:
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,
     )
+
+
+# Rendering leaves the environment as it found it, so every letter shares one, and with it
+# the compiled parts of every template version rendered so far in this process.
+_shared_environment = sandboxed_environment()
+
+
+@functools.lru_cache(maxsize=MAX_CACHED_SOURCES)
+def _patched_xml(part_xml: str) -> str:
+    return DocxTemplate.patch_xml(None, part_xml)  # type: ignore[arg-type]  # uses no state
+
+
+class _LetterDocument(DocxTemplate):  # type: ignore[misc]
+    """A DocxTemplate whose cleaning of each part's XML (a dozen regexes) runs once per part."""
+
+    def patch_xml(self, src_xml: str) -> str:
+        return _patched_xml(src_xml)
 
 
 def _describe(exc: BaseException) -> str:
@@ -146,7 +189,7 @@ def _open(template: bytes) -> DocxTemplate:
         raise TemplateError("the template must be the bytes of a .docx file")
     if not zipfile.is_zipfile(BytesIO(template)):
         raise TemplateError("not a .docx document (the file is not a valid Word package)")
-    return DocxTemplate(BytesIO(bytes(template)))
+    return _LetterDocument(BytesIO(bytes(template)))
 
 
 def render_docx(template: bytes, context: Mapping[str, Any]) -> bytes:
@@ -154,7 +197,7 @@ def render_docx(template: bytes, context: Mapping[str, Any]) -> bytes:
 
     def render() -> bytes:
         document = _open(template)
-        document.render(dict(context), jinja_env=sandboxed_environment(), autoescape=True)
+        document.render(dict(context), jinja_env=_shared_environment, autoescape=True)
         out = BytesIO()
         document.save(out)
         return out.getvalue()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import docx
+import jinja2
 import pytest
 
 from activities.pdf import ConversionError, convert_to_pdf, pdf_text, pdfa_part
@@ -323,6 +324,36 @@ def test_zip_without_word_document_raises_template_error() -> None:
         package.writestr("hello.txt", "not a Word package")
     with pytest.raises(TemplateError):
         render_docx(archive.getvalue(), sample_context())
+
+
+def test_a_template_version_is_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    compiled: list[str] = []
+    compile_source = jinja2.Environment.compile
+
+    def counting_compile(self: jinja2.Environment, source: Any, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(str(source))
+        return compile_source(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting_compile)
+    template = make_template("Lettre pour {{ client.name }}", "unique-{{ letter.version }}-marker")
+    first = docx_text(
+        render_docx(template, {"client": {"name": "Alpha"}, "letter": {"version": 1}})
+    )
+    compiled_by_first = len(compiled)
+    second = docx_text(
+        render_docx(template, {"client": {"name": "Bêta"}, "letter": {"version": 2}})
+    )
+
+    assert compiled_by_first > 0
+    assert len(compiled) == compiled_by_first, "the second letter compiled its template again"
+    # Sharing compiled parts shares nothing of one letter's values with the next.
+    assert "Lettre pour Alpha" in first and "unique-1-marker" in first
+    assert "Lettre pour Bêta" in second and "unique-2-marker" in second
+    assert "Alpha" not in second
+
+
+def docx_text(document: bytes) -> str:
+    return "\n".join(paragraph.text for paragraph in docx.Document(BytesIO(document)).paragraphs)
 
 
 def test_template_variables_of_a_small_template() -> None:
