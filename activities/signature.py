@@ -47,7 +47,11 @@ def provider_client(provider: str) -> YousignClient:
     if provider not in SUPPORTED_PROVIDERS:
         raise invalid(f"unknown signature provider {provider!r}")
     settings = get_settings()
-    return YousignClient(settings.resolved_yousign_base_url, settings.secret("yousign_api_key"))
+    return YousignClient(
+        settings.resolved_yousign_base_url,
+        settings.secret("yousign_api_key"),
+        timeout=settings.yousign_timeout_seconds,
+    )
 
 
 def provider_error(error: Exception) -> ApplicationError:

@@ -121,19 +121,26 @@ class YousignClient:
 
     async def find_by_external_id(self, external_id: str) -> dict[str, Any] | None:
         """The oldest request carrying ``external_id``, or None."""
+        matches = await self.with_external_id(external_id)
+        return matches[0] if matches else None
+
+    async def with_external_id(self, external_id: str) -> list[dict[str, Any]]:
+        """Every request carrying ``external_id``, oldest first."""
         page = await self._json("GET", "signature_requests", params={"external_id": external_id})
         data = page.get("data")
         if not isinstance(data, list):
             raise ProviderUnavailable("unexpected list answer: no data array")
-        matches = [r for r in data if isinstance(r, dict) and r.get("external_id") == external_id]
-        return matches[0] if matches else None
+        return [r for r in data if isinstance(r, dict) and r.get("external_id") == external_id]
 
     async def get(self, request_id: str) -> dict[str, Any]:
         return await self._json("GET", f"signature_requests/{request_id}")
 
+    async def documents(self, request_id: str) -> list[dict[str, Any]]:
+        return await self._json_list("GET", f"signature_requests/{request_id}/documents")
+
     async def upload_document(self, request_id: str, filename: str, pdf: bytes) -> dict[str, Any]:
         """Add ``pdf`` as the signable document; an upload already made with ``filename`` wins."""
-        existing = await self._json_list("GET", f"signature_requests/{request_id}/documents")
+        existing = await self.documents(request_id)
         for document in existing:
             if (
                 document.get("filename") == filename

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
         "electronic_signature", "advanced_electronic_signature", "qualified_electronic_signature"
     ] = "electronic_signature"
     yousign_authentication_mode: Literal["no_otp", "otp_email", "otp_sms"] = "otp_email"
+    # Each call to the provider; a call that takes longer is retried by the activity's policy.
+    yousign_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     yousign_api_key: str = ""
     yousign_webhook_secret: str = ""
     signature_provider_port: int = 8100
