@@ -37,6 +37,8 @@ class Recorder:
     fail_render_with: str | None = None
     # What the provider answers when the workflow asks for a request's status.
     provider_status: ProviderStatus = field(default_factory=lambda: ProviderStatus("ongoing"))
+    # The provider refuses reminders and status reads (a 4xx: not worth retrying).
+    provider_refuses: bool = False
 
     def activities(self) -> list[Callable[..., Any]]:
         @activity.defn(name=Activities.record_transition)
@@ -95,11 +97,15 @@ class Recorder:
         @activity.defn(name=Activities.remind_signers)
         async def remind_signers(request: RemindInput) -> int:
             self.calls.append(f"remind:{request.number}")
+            if self.provider_refuses:
+                raise ApplicationError("no", type="ProviderRejected", non_retryable=True)
             return 1
 
         @activity.defn(name=Activities.fetch_signature_status)
         async def fetch_signature_status(signature_id: str) -> ProviderStatus:
             self.calls.append("poll")
+            if self.provider_refuses:
+                raise ApplicationError("no", type="ProviderRejected", non_retryable=True)
             return self.provider_status
 
         @activity.defn(name=Activities.create_follow_up_task)

@@ -126,6 +126,21 @@ async def test_a_decline_found_by_polling_keeps_its_reason_and_sets_a_follow_up(
     assert "create_work" not in recorder.calls
 
 
+async def test_a_provider_refusing_reminders_and_polls_does_not_fail_the_mission(
+    env: WorkflowEnvironment,
+) -> None:
+    recorder = Recorder(provider_refuses=True)
+    async with running(env, recorder) as queue:
+        handle = await create(env, queue)
+        await to_awaiting_signature(handle)
+        waited = await state_after(env, handle, timedelta(days=8), lambda s: s.reminders_sent > 0)
+        assert (waited.status, waited.reminders_sent) == ("awaiting_signature", 1)
+        await handle.signal(MissionWorkflow.signature_event, SignatureEvent("e1", "done"))
+        assert (await finish(env, handle)).status == "completed"
+    assert "remind:1" in recorder.calls
+    assert recorder.calls.count("poll") >= 7
+
+
 async def test_expires_after_thirty_days_having_reminded_and_polled(
     env: WorkflowEnvironment,
 ) -> None:
