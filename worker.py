@@ -22,8 +22,11 @@ from activities.letters import (
 from activities.missions import change_line, record_transition, save_mission
 from activities.signature import (
     cancel_signature,
+    create_follow_up_task,
+    fetch_signature_status,
     file_signed_letter,
     record_signature_status,
+    remind_signers,
     send_for_signature,
 )
 from activities.work import create_work
@@ -43,6 +46,9 @@ MISSION_ACTIVITIES: list[Callable[..., Any]] = [
     record_signature_status,
     file_signed_letter,
     create_work,
+    remind_signers,
+    fetch_signature_status,
+    create_follow_up_task,
 ]
 DOCUMENT_ACTIVITIES: list[Callable[..., Any]] = [render_letter, convert_letter]
 

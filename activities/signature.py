@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import select
@@ -10,30 +11,47 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.errors import invalid, not_found
-from activities.signature_client import ProviderRejected, ProviderUnavailable, YousignClient
+from activities.signature_client import (
+    ProviderRejected,
+    ProviderUnavailable,
+    SignatureField,
+    YousignClient,
+    reminder_settings,
+)
 from domain.db import session_scope
 from domain.documents import file_document
-from domain.enums import DocumentKind
+from domain.enums import DocumentKind, WorkKind
 from domain.ged import blob_store
-from domain.models import Document, Mission, Representative, SignatureRequest, Staff
+from domain.models import Document, Mission, Representative, SignatureRequest, Staff, WorkItem
 from domain.settings import get_settings
 from workflows.messages import (
     Activities,
     CancelSignatureInput,
     FileSignedInput,
+    FollowUpInput,
+    ProviderStatus,
+    RemindInput,
     SendForSignatureInput,
     SignatureStarted,
     SignatureStatusInput,
 )
 
 SUPPORTED_PROVIDERS = ("yousign",)
+# The signature boxes on the letter's last page (its signature page), in PDF points from the
+# top left of an A4 page: the client's representative on the left, the firm's on the right.
+CLIENT_FIELD_X, FIRM_FIELD_X, FIELDS_Y = 60, 320, 640
+FOLLOW_UP_DAYS = 7
 
 
 def provider_client(provider: str) -> YousignClient:
     if provider not in SUPPORTED_PROVIDERS:
         raise invalid(f"unknown signature provider {provider!r}")
     settings = get_settings()
-    return YousignClient(settings.resolved_yousign_base_url, settings.secret("yousign_api_key"))
+    return YousignClient(
+        settings.resolved_yousign_base_url,
+        settings.secret("yousign_api_key"),
+        timeout=settings.yousign_timeout_seconds,
+    )
 
 
 def provider_error(error: Exception) -> ApplicationError:
@@ -112,27 +130,42 @@ async def send_for_signature(request: SendForSignatureInput) -> SignatureStarted
     existing: SignatureRequest | None = inputs["existing"]
     if existing is not None:
         return SignatureStarted(existing.id, existing.provider_request_id, existing.status)
-    client = provider_client(request.provider)
-    try:
-        created = await client.create_request(
-            inputs["name"], external_id=f"mission-{request.mission_id}-v{request.version}"
-        )
-        if created.get("status") == "draft":
-            # A retry after a partial attempt finds the pieces already there.
-            if not created.get("documents"):
-                await client.upload_document(created["id"], inputs["filename"], inputs["pdf"])
-            if not created.get("signers"):
-                for signer in inputs["signers"]:
+    settings = get_settings()
+    reminders = None
+    if settings.signature_reminders_by == "provider":
+        reminders = reminder_settings(request.reminder_interval_days, request.reminder_max)
+    expiration_day = request.expires_at[:10] or None
+    async with provider_client(request.provider) as client:
+        try:
+            created = await client.create_request(
+                inputs["name"],
+                external_id=f"mission-{request.mission_id}-v{request.version}",
+                expiration_date=expiration_day,
+                reminders=reminders,
+            )
+            if created.get("status") == "draft":
+                # A retry after a partial attempt finds each piece already there.
+                document = await client.upload_document(
+                    created["id"], inputs["filename"], inputs["pdf"]
+                )
+                last_page = int(document.get("total_pages") or 1)
+                for signer, x in zip(
+                    inputs["signers"], (CLIENT_FIELD_X, FIRM_FIELD_X), strict=True
+                ):
                     await client.add_signer(
                         created["id"],
                         signer["first_name"],
                         signer["last_name"],
                         signer["email"],
                         signer["phone"],
+                        document_id=document["id"],
+                        field=SignatureField(page=last_page, x=x, y=FIELDS_Y),
+                        signature_level=settings.yousign_signature_level,
+                        authentication_mode=settings.yousign_authentication_mode,
                     )
-            await client.activate(created["id"])
-    except (ProviderRejected, ProviderUnavailable) as error:
-        raise provider_error(error) from error
+                await client.activate(created["id"])
+        except (ProviderRejected, ProviderUnavailable) as error:
+            raise provider_error(error) from error
     return await asyncio.to_thread(_save_signature, request, created["id"], inputs["signers"])
 
 
@@ -168,13 +201,13 @@ def record_signature_status(update: SignatureStatusInput) -> None:
 @activity.defn(name=Activities.cancel_signature)
 async def cancel_signature(request: CancelSignatureInput) -> None:
     record = await asyncio.to_thread(_signature_record, request.signature_id)
-    client = provider_client(record.provider)
-    try:
-        state = await client.get(record.provider_request_id)
-        if state.get("status") in ("draft", "ongoing"):
-            await client.cancel(record.provider_request_id, request.reason)
-    except (ProviderRejected, ProviderUnavailable) as error:
-        raise provider_error(error) from error
+    async with provider_client(record.provider) as client:
+        try:
+            state = await client.get(record.provider_request_id)
+            if state.get("status") in ("draft", "ongoing"):
+                await client.cancel(record.provider_request_id, request.reason)
+        except (ProviderRejected, ProviderUnavailable) as error:
+            raise provider_error(error) from error
     await asyncio.to_thread(_set_signature_status, request.signature_id, "canceled")
 
 
@@ -213,10 +246,97 @@ def _file_signed(record: SignatureRequest, signed: bytes, audit_trail: bytes) ->
 async def file_signed_letter(request: FileSignedInput) -> None:
     """Download the signed PDF and the audit trail and file them next to the letter, once."""
     record = await asyncio.to_thread(_signature_record, request.signature_id)
-    client = provider_client(record.provider)
-    try:
-        signed = await client.download_signed(record.provider_request_id)
-        audit_trail = await client.download_audit_trail(record.provider_request_id)
-    except (ProviderRejected, ProviderUnavailable) as error:
-        raise provider_error(error) from error
+    async with provider_client(record.provider) as client:
+        try:
+            signed = await client.download_signed(record.provider_request_id)
+            audit_trail = await client.download_audit_trail(record.provider_request_id)
+        except (ProviderRejected, ProviderUnavailable) as error:
+            raise provider_error(error) from error
     await asyncio.to_thread(_file_signed, record, signed, audit_trail)
+
+
+def _count_reminder(signature_id: str, email: str, number: int) -> None:
+    with session_scope() as session:
+        record = session.get(SignatureRequest, signature_id)
+        if record is None:
+            return
+        record.signers = [
+            {**signer, "reminders": number, "reminded_at": datetime.now(UTC).isoformat()}
+            if signer.get("email") == email
+            else signer
+            for signer in record.signers
+        ]
+
+
+@activity.defn(name=Activities.remind_signers)
+async def remind_signers(request: RemindInput) -> int:
+    """Send reminder number ``request.number`` to each signer who has not signed yet; a retry
+    skips the signers it already reached. Returns how many were reminded."""
+    if get_settings().signature_reminders_by == "provider":
+        return 0  # the provider reminds on the schedule given at creation
+    record = await asyncio.to_thread(_signature_record, request.signature_id)
+    done_before = {
+        str(signer.get("email", "")).casefold()
+        for signer in record.signers
+        if int(signer.get("reminders", 0)) >= request.number
+    }
+    reminded = 0
+    async with provider_client(record.provider) as client:
+        try:
+            for signer in await client.signers(record.provider_request_id):
+                email = str((signer.get("info") or {}).get("email", ""))
+                if signer.get("status") != "notified" or email.casefold() in done_before:
+                    continue
+                await client.send_reminder(record.provider_request_id, str(signer["id"]))
+                await asyncio.to_thread(_count_reminder, record.id, email, request.number)
+                reminded += 1
+        except (ProviderRejected, ProviderUnavailable) as error:
+            raise provider_error(error) from error
+    return reminded
+
+
+@activity.defn(name=Activities.fetch_signature_status)
+async def fetch_signature_status(signature_id: str) -> ProviderStatus:
+    """Where the provider says the request stands: the fallback when webhooks are lost."""
+    record = await asyncio.to_thread(_signature_record, signature_id)
+    async with provider_client(record.provider) as client:
+        try:
+            state = await client.get(record.provider_request_id)
+            signers = await client.signers(record.provider_request_id)
+        except (ProviderRejected, ProviderUnavailable) as error:
+            raise provider_error(error) from error
+    decline = state.get("decline_information")
+    reason = decline.get("reason") if isinstance(decline, dict) else None
+    return ProviderStatus(
+        status=str(state.get("status", "")),
+        signed_emails=[
+            str((signer.get("info") or {}).get("email", ""))
+            for signer in signers
+            if signer.get("status") == "signed"
+        ],
+        reason=reason if isinstance(reason, str) else "",
+    )
+
+
+@activity.defn(name=Activities.create_follow_up_task)
+def create_follow_up_task(request: FollowUpInput) -> None:
+    """A firm task to follow up a declined letter with the client; once per mission."""
+    key = f"declined:{request.mission_id}"
+    with session_scope() as session:
+        mission = session.get(Mission, request.mission_id)
+        if mission is None:
+            raise not_found(f"mission {request.mission_id}")
+        if session.exec(select(WorkItem).where(WorkItem.key == key)).first() is not None:
+            return
+        reason = request.reason.strip() or "sans motif"
+        session.add(
+            WorkItem(
+                key=key,
+                firm_id=mission.firm_id,
+                client_id=mission.client_id,
+                mission_id=mission.id,
+                kind=WorkKind.task,
+                title=f"Relancer le client : lettre de mission refusée ({reason})"[:500],
+                due_date=datetime.now(UTC).date() + timedelta(days=FOLLOW_UP_DAYS),
+            )
+        )

@@ -20,6 +20,33 @@ from typing import Any, Self
 import httpx
 
 CANCEL_REASONS = ("contractualization_aborted", "errors_in_document", "other")
+SANDBOX_URL = "https://api-sandbox.yousign.app/v3"
+PRODUCTION_URL = "https://api.yousign.app/v3"
+# The reminder intervals Yousign accepts, in days.
+REMINDER_INTERVALS = (1, 2, 7, 14)
+
+
+@dataclass(frozen=True)
+class SignatureField:
+    """Where a signer signs: a box on one page of the document, in PDF points from top left."""
+
+    page: int
+    x: int
+    y: int
+    width: int = 180
+    height: int = 60
+
+
+def reminder_settings(interval_days: int, max_occurrences: int) -> dict[str, int] | None:
+    """Yousign's ``reminder_settings`` closest to the firm's schedule (None: no reminders).
+
+    Yousign accepts intervals of 1, 2, 7 or 14 days and 1 to 10 reminders: the longest
+    accepted interval not above the firm's is taken, so reminders never come more often.
+    """
+    if interval_days <= 0 or max_occurrences <= 0:
+        return None
+    interval = max(i for i in REMINDER_INTERVALS if i <= max(interval_days, 1))
+    return {"interval_in_days": interval, "max_occurrences": min(max_occurrences, 10)}
 
 
 class ProviderRejected(Exception):
@@ -66,34 +93,54 @@ class YousignClient:
 
     # ----------------------------------------------------------------- signature requests
 
-    async def create_request(self, name: str, external_id: str) -> dict[str, Any]:
-        """The request with ``external_id``, created (draft, delivery by e-mail) if none exists."""
+    async def create_request(
+        self,
+        name: str,
+        external_id: str,
+        expiration_date: str | None = None,
+        reminders: dict[str, int] | None = None,
+    ) -> dict[str, Any]:
+        """The request with ``external_id``, created (draft, delivery by e-mail) if none exists.
+
+        ``expiration_date`` is a ``YYYY-MM-DD`` day; ``reminders`` Yousign's
+        ``reminder_settings`` (see ``reminder_settings``), None for none.
+        """
         found = await self.find_by_external_id(external_id)
         if found is not None:
             return found
-        body = {
+        body: dict[str, Any] = {
             "name": name,
             "delivery_mode": "email",
             "external_id": external_id,
             "timezone": "Europe/Paris",
+            "reminder_settings": reminders,
         }
+        if expiration_date:
+            body["expiration_date"] = expiration_date
         return await self._json("POST", "signature_requests", json=body)
 
     async def find_by_external_id(self, external_id: str) -> dict[str, Any] | None:
         """The oldest request carrying ``external_id``, or None."""
+        matches = await self.with_external_id(external_id)
+        return matches[0] if matches else None
+
+    async def with_external_id(self, external_id: str) -> list[dict[str, Any]]:
+        """Every request carrying ``external_id``, oldest first."""
         page = await self._json("GET", "signature_requests", params={"external_id": external_id})
         data = page.get("data")
         if not isinstance(data, list):
             raise ProviderUnavailable("unexpected list answer: no data array")
-        matches = [r for r in data if isinstance(r, dict) and r.get("external_id") == external_id]
-        return matches[0] if matches else None
+        return [r for r in data if isinstance(r, dict) and r.get("external_id") == external_id]
 
     async def get(self, request_id: str) -> dict[str, Any]:
         return await self._json("GET", f"signature_requests/{request_id}")
 
+    async def documents(self, request_id: str) -> list[dict[str, Any]]:
+        return await self._json_list("GET", f"signature_requests/{request_id}/documents")
+
     async def upload_document(self, request_id: str, filename: str, pdf: bytes) -> dict[str, Any]:
         """Add ``pdf`` as the signable document; an upload already made with ``filename`` wins."""
-        existing = await self._json_list("GET", f"signature_requests/{request_id}/documents")
+        existing = await self.documents(request_id)
         for document in existing:
             if (
                 document.get("filename") == filename
@@ -114,8 +161,14 @@ class YousignClient:
         last_name: str,
         email: str,
         phone: str | None,
+        *,
+        document_id: str | None = None,
+        field: SignatureField | None = None,
+        signature_level: str = "electronic_signature",
+        authentication_mode: str = "no_otp",
     ) -> dict[str, Any]:
-        """Add a signer (simple electronic signature, no OTP, French); one per e-mail address."""
+        """Add a French-speaking signer, signing in ``field`` of ``document_id``; one per
+        e-mail address."""
         existing = await self._json_list("GET", f"signature_requests/{request_id}/signers")
         for signer in existing:
             known = signer.get("info") or {}
@@ -129,12 +182,33 @@ class YousignClient:
         }
         if phone:
             info["phone_number"] = phone
-        body = {
+        body: dict[str, Any] = {
             "info": info,
-            "signature_level": "electronic_signature",
-            "signature_authentication_mode": "no_otp",
+            "signature_level": signature_level,
+            "signature_authentication_mode": authentication_mode,
         }
+        if document_id is not None and field is not None:
+            body["fields"] = [
+                {
+                    "type": "signature",
+                    "document_id": document_id,
+                    "page": field.page,
+                    "x": field.x,
+                    "y": field.y,
+                    "width": field.width,
+                    "height": field.height,
+                }
+            ]
         return await self._json("POST", f"signature_requests/{request_id}/signers", json=body)
+
+    async def signers(self, request_id: str) -> list[dict[str, Any]]:
+        return await self._json_list("GET", f"signature_requests/{request_id}/signers")
+
+    async def send_reminder(self, request_id: str, signer_id: str) -> None:
+        """E-mail a signer who has not signed yet a reminder of the waiting request."""
+        await self._send(
+            "POST", f"signature_requests/{request_id}/signers/{signer_id}/send_reminder"
+        )
 
     async def activate(self, request_id: str) -> dict[str, Any]:
         """Send the request to its signers; a request already activated is returned as is."""

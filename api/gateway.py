@@ -53,7 +53,11 @@ def as_api_error(error: BaseException) -> ApiError:
 
 
 def start_operation(start: MissionStart) -> WithStartWorkflowOperation[Any, Any]:
-    start.signature_expiry_days = get_settings().signature_expiry_days
+    settings = get_settings()
+    start.signature_expiry_days = settings.signature_expiry_days
+    start.signature_reminder_interval_days = settings.signature_reminder_interval_days
+    start.signature_reminder_max = settings.signature_reminder_max
+    start.signature_poll_after_hours = settings.signature_poll_after_hours
     return WithStartWorkflowOperation(
         MissionWorkflow.run,
         start,

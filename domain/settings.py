@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,14 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     operator_token: str = ""
     yousign_base_url: str = ""
+    # Which Yousign to call when no base URL is given: the local stand-in, or Yousign's own.
+    yousign_environment: Literal["local", "sandbox", "production"] = "local"
+    yousign_signature_level: Literal[
+        "electronic_signature", "advanced_electronic_signature", "qualified_electronic_signature"
+    ] = "electronic_signature"
+    yousign_authentication_mode: Literal["no_otp", "otp_email", "otp_sms"] = "otp_email"
+    # Each call to the provider; a call that takes longer is retried by the activity's policy.
+    yousign_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     yousign_api_key: str = ""
     yousign_webhook_secret: str = ""
     signature_provider_port: int = 8100
@@ -37,7 +46,15 @@ class Settings(BaseSettings):
     pdf_pool_max_conversions: int = 200
     pdf_pool_max_waiting: int = 64
     # How long a letter waits for signatures before the mission expires.
-    signature_expiry_days: int = 30
+    signature_expiry_days: int = Field(default=30, ge=1, le=365)
+    # Reminders to the signers who have not signed: every N days after sending, at most M.
+    signature_reminder_interval_days: int = Field(default=7, ge=0, le=90)
+    signature_reminder_max: int = Field(default=3, ge=0, le=10)
+    # Who e-mails the reminders: Sceau's own timers (through the provider's reminder call), or
+    # the provider on its own schedule (Yousign's reminder_settings).
+    signature_reminders_by: Literal["sceau", "provider"] = "sceau"
+    # Ask the provider for a request's status after this long without any webhook (0: never).
+    signature_poll_after_hours: int = Field(default=24, ge=0, le=24 * 30)
 
     @property
     def resolved_database_url(self) -> str:
@@ -53,7 +70,13 @@ class Settings(BaseSettings):
 
     @property
     def resolved_yousign_base_url(self) -> str:
-        return self.yousign_base_url or f"http://127.0.0.1:{self.signature_provider_port}/v3"
+        if self.yousign_base_url:
+            return self.yousign_base_url
+        if self.yousign_environment == "sandbox":
+            return "https://api-sandbox.yousign.app/v3"
+        if self.yousign_environment == "production":
+            return "https://api.yousign.app/v3"
+        return f"http://127.0.0.1:{self.signature_provider_port}/v3"
 
     @property
     def resolved_webhook_url(self) -> str:

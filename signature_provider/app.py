@@ -8,8 +8,9 @@ Differences from the real Yousign that matter to Sceau:
   external id up first, which works against both.
 * ``/signer/{id}/sign`` and ``/signer/{id}/decline`` stand for what a signer does in
   Yousign's signing page; ``/_admin/...`` simulates expiry and injects faults.
-* No e-mails, OTPs, reminders or fields placement; the "signed" PDF is the original pages
-  followed by a signature page; documents are only accepted as PDF.
+* No e-mails or OTPs: reminders are counted and logged in the audit trail, signature fields
+  are checked (document, page) and kept but not drawn; the "signed" PDF is the original
+  pages followed by a signature page; documents are only accepted as PDF.
 
 All handlers are ``async`` and never await between reading and writing a request, so state
 changes are atomic on the single event loop without locks.
@@ -27,7 +28,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -125,6 +126,11 @@ async def _http_error_handler(_: Request, exc: Exception) -> JSONResponse:
 # --------------------------------------------------------------------------- bodies
 
 
+class ReminderSettings(BaseModel):
+    interval_in_days: Literal[1, 2, 7, 14]
+    max_occurrences: int = Field(ge=1, le=10)
+
+
 class CreateRequestBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -133,6 +139,8 @@ class CreateRequestBody(BaseModel):
     external_id: str | None = Field(default=None, max_length=255)
     ordered_signers: bool = False
     timezone: str = "Europe/Paris"
+    reminder_settings: ReminderSettings | None = None
+    expiration_date: date | None = None
 
 
 class SignerInfo(BaseModel):
@@ -268,7 +276,7 @@ def request_view(request: SignatureRequest, base_url: str | None = None) -> dict
         "delivery_mode": request.delivery_mode,
         "created_at": request.created_at,
         "ordered_signers": request.ordered_signers,
-        "reminder_settings": None,
+        "reminder_settings": request.reminder_settings,
         "timezone": request.timezone,
         "email_custom_note": None,
         "expiration_date": request.expiration_date,
@@ -458,6 +466,17 @@ def create_app(config: ProviderConfig) -> FastAPI:
                 response.status_code = 200
                 return request_view(existing[0], base(http))
         created = datetime.now(UTC).replace(microsecond=0)
+        expires = created + timedelta(days=180)
+        if body.expiration_date is not None:
+            if not created.date() < body.expiration_date <= (created + timedelta(days=365)).date():
+                raise ApiError(
+                    400,
+                    "invalid_request_error",
+                    "expiration_date must be after today and within a year.",
+                )
+            expires = datetime.combine(body.expiration_date, datetime.max.time(), UTC).replace(
+                microsecond=0
+            )
         request = SignatureRequest(
             id=str(uuid.uuid4()),
             name=body.name,
@@ -466,7 +485,10 @@ def create_app(config: ProviderConfig) -> FastAPI:
             ordered_signers=body.ordered_signers,
             timezone=body.timezone,
             created_at=created.isoformat(),
-            expiration_date=(created + timedelta(days=180)).isoformat(),
+            expiration_date=expires.isoformat(),
+            reminder_settings=(
+                body.reminder_settings.model_dump() if body.reminder_settings else None
+            ),
         )
         request.log("signature_request.created", f"Création de « {request.name} »")
         store.save(request)
@@ -558,10 +580,19 @@ def create_app(config: ProviderConfig) -> FastAPI:
         if body.signature_authentication_mode == "otp_sms" and not body.info.phone_number:
             raise ApiError(400, "invalid_request_error", "otp_sms needs info.phone_number.")
         for field in body.fields:
-            document_id = field.get("document_id")
-            if document_id is not None and request.document(str(document_id)) is None:
+            document = request.document(str(field.get("document_id")))
+            if document is None:
                 raise ApiError(
-                    400, "invalid_request_error", f"fields: unknown document_id {document_id}."
+                    400,
+                    "invalid_request_error",
+                    f"fields: unknown document_id {field.get('document_id')}.",
+                )
+            page = field.get("page")
+            if not isinstance(page, int) or not 1 <= page <= document.total_pages:
+                raise ApiError(
+                    400,
+                    "invalid_request_error",
+                    f"fields: page must be between 1 and {document.total_pages}.",
                 )
         signer = Signer(
             id=str(uuid.uuid4()),
@@ -584,6 +615,23 @@ def create_app(config: ProviderConfig) -> FastAPI:
     async def list_signers(request_id: str, http: Request) -> list[dict[str, Any]]:
         request = load(request_id)
         return [signer_view(request, s, base(http)) for s in request.signers]
+
+    @v3.post("/signature_requests/{request_id}/signers/{signer_id}/send_reminder", status_code=201)
+    async def send_reminder(request_id: str, signer_id: str) -> Response:
+        request = load(request_id)
+        signer = request.signer(signer_id)
+        if signer is None:
+            raise _not_found("Signer")
+        if request.status != ONGOING or signer.status != "notified":
+            raise ApiError(
+                400,
+                "invalid_request_error",
+                "Reminders go only to a signer still to sign an ongoing Signature Request.",
+            )
+        signer.reminders += 1
+        request.log("signer.reminded", f"Relance n° {signer.reminders} à {signer.email}")
+        store.save(request)
+        return Response(status_code=201)
 
     @v3.post("/signature_requests/{request_id}/activate", status_code=201)
     async def activate(request_id: str, http: Request) -> dict[str, Any]:

@@ -61,6 +61,7 @@ class Signer:
     status: str = "initiated"
     signed_at: str | None = None
     declined_at: str | None = None
+    reminders: int = 0
 
     @property
     def full_name(self) -> str:
@@ -93,6 +94,7 @@ class SignatureRequest:
     decline_information: dict[str, Any] | None = None
     cancel_information: dict[str, Any] | None = None
     expired_at: str | None = None
+    reminder_settings: dict[str, int] | None = None
 
     def log(self, name: str, detail: str) -> None:
         self.events.append(Event(at=now_iso(), name=name, detail=detail))

@@ -30,6 +30,9 @@ class Activities:
     record_signature_status = "record_signature_status"
     file_signed_letter = "file_signed_letter"
     create_work = "create_work"
+    remind_signers = "remind_signers"
+    fetch_signature_status = "fetch_signature_status"
+    create_follow_up_task = "create_follow_up_task"
 
 
 class Updates:
@@ -56,6 +59,72 @@ class MissionStart:
     service_request_id: str | None = None
     signature_expiry_days: int = 30
     documents_queue: str = DOCUMENTS_QUEUE
+    # Reminders while a letter waits: every `interval` days after sending, at most `max` times.
+    signature_reminder_interval_days: int = 7
+    signature_reminder_max: int = 3
+    # Ask the provider for the request's status after this long without any event.
+    signature_poll_after_hours: int = 24
+    # Continue as new once the history holds this many events (Temporal warns at 10 240).
+    history_event_limit: int = 5000
+    # The state of the run that continued as new; None on a mission's first run.
+    carried: CarriedState | None = None
+
+
+@dataclass
+class SignatureStarted:
+    signature_id: str
+    provider_request_id: str
+    status: str
+
+
+@dataclass
+class SignatureEvent:
+    """A provider event, already verified by the webhook endpoint."""
+
+    event_id: str
+    # one of: signer_done, done, declined, expired, canceled
+    kind: str
+    reason: str = ""
+    signer_email: str = ""
+
+
+@dataclass
+class CancelRequest:
+    by: str
+    reason: str = ""
+
+
+@dataclass
+class LetterRequest:
+    template_id: str
+    folder_id: str
+    firm_representative_id: str
+    client_representative_id: str
+    by: str
+
+
+@dataclass
+class CarriedState:
+    """Everything a mission's workflow holds, handed to its next run by continue-as-new."""
+
+    status: str
+    seq: int
+    period_end: str | None
+    letter: LetterRequest | None
+    letter_version: int
+    letter_document_ids: list[str]
+    signature: SignatureStarted | None
+    sent_at: str | None
+    signers_done: list[str]
+    seen_event_ids: list[str]
+    # Signals received but not handled yet, in order.
+    pending_events: list[SignatureEvent] = field(default_factory=list)
+    pending_cancel: CancelRequest | None = None
+    reminders_sent: int = 0
+    last_heard_at: str | None = None
+    polls: int = 0
+    signature_timers: bool = False
+    runs: int = 1
 
 
 @dataclass
@@ -94,15 +163,6 @@ class LineChange:
 
 
 @dataclass
-class LetterRequest:
-    template_id: str
-    folder_id: str
-    firm_representative_id: str
-    client_representative_id: str
-    by: str
-
-
-@dataclass
 class LetterFiled:
     document_id: str
     version: int
@@ -116,30 +176,6 @@ class SignatureAsk:
 
 
 @dataclass
-class SignatureStarted:
-    signature_id: str
-    provider_request_id: str
-    status: str
-
-
-@dataclass
-class SignatureEvent:
-    """A provider event, already verified by the webhook endpoint."""
-
-    event_id: str
-    # one of: signer_done, done, declined, expired, canceled
-    kind: str
-    reason: str = ""
-    signer_email: str = ""
-
-
-@dataclass
-class CancelRequest:
-    by: str
-    reason: str = ""
-
-
-@dataclass
 class MissionState:
     mission_id: str
     status: str | None
@@ -147,6 +183,9 @@ class MissionState:
     letter_document_ids: list[str] = field(default_factory=list)
     signature: SignatureStarted | None = None
     signers_done: list[str] = field(default_factory=list)
+    reminders_sent: int = 0
+    # How many runs the mission's history has been split into by continue-as-new.
+    runs: int = 1
 
 
 # --- activity inputs ----------------------------------------------------------------------
@@ -214,6 +253,10 @@ class SendForSignatureInput:
     provider: str
     firm_representative_id: str
     client_representative_id: str
+    # When the provider should expire the request (ISO datetime, UTC); empty: its default.
+    expires_at: str = ""
+    reminder_interval_days: int = 0
+    reminder_max: int = 0
 
 
 @dataclass
@@ -240,3 +283,26 @@ class FileSignedInput:
 class WorkCreated:
     tasks: int
     information_requests: int
+
+
+@dataclass
+class RemindInput:
+    signature_id: str
+    # The reminder's number (1, 2, ...): with the signature it makes the reminder happen once.
+    number: int
+
+
+@dataclass
+class ProviderStatus:
+    """What the provider says of a request when asked (the fallback for lost webhooks)."""
+
+    # draft, ongoing, done, declined, expired, canceled
+    status: str
+    signed_emails: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass
+class FollowUpInput:
+    mission_id: str
+    reason: str

@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.messages import (
         Activities,
         CancelRequest,
         CancelSignatureInput,
+        CarriedState,
         ChangeLineInput,
         ConvertInput,
         FileLetterInput,
         FileSignedInput,
+        FollowUpInput,
         LetterFiled,
         LetterRequest,
         LineChange,
         MissionDraft,
         MissionStart,
         MissionState,
+        ProviderStatus,
+        RemindInput,
         RenderInput,
         RequestOpened,
         SaveMissionInput,
@@ -64,6 +69,21 @@ UNTIL_DONE = RetryPolicy(
     non_retryable_error_types=NON_RETRYABLE,
 )
 SHORT = timedelta(seconds=30)
+# Reminders and status polls are worth a few attempts, never the mission: see _ask_provider.
+FEW = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=5,
+    non_retryable_error_types=NON_RETRYABLE,
+)
+# What the provider reports when asked, as the event it would have sent.
+POLLED_KINDS = {
+    "done": "done",
+    "declined": "declined",
+    "expired": "expired",
+    "canceled": "canceled",
+}
 OPENING = timedelta(hours=1)
 DOCUMENT_WORK = timedelta(minutes=3)
 
@@ -93,15 +113,30 @@ class MissionWorkflow:
         self.inbox: list[SignatureEvent | CancelRequest] = []
         # Handlers and the main loop take turns; each runs its activities without interleaving.
         self.turn = asyncio.Lock()
+        self.reminders_sent = 0
+        # When the provider last told us something (an event, or an answer to a poll).
+        self.last_heard_at: datetime | None = None
+        self.polls = 0
+        # Whether this mission keeps reminder and poll timers while it waits (None: not yet
+        # decided). Missions that waited before those timers existed replay without them.
+        self.signature_timers: bool | None = None
+        self.runs = 1
+        if start.carried is not None:
+            self._restore(start.carried)
 
     @workflow.run
     async def run(self, start: MissionStart) -> MissionState:
-        try:
-            await workflow.wait_condition(lambda: self.status is not None, timeout=OPENING)
-        except TimeoutError:
-            # The update that started this workflow failed: nothing to keep it open for.
-            return self.state()
+        if start.carried is None:
+            try:
+                await workflow.wait_condition(lambda: self.status is not None, timeout=OPENING)
+            except TimeoutError:
+                # The update that started this workflow failed: nothing to keep it open for.
+                return self.state()
         while self.status not in TERMINAL:
+            if self.status == "awaiting_signature" and self.signature_timers is None:
+                self.signature_timers = workflow.patched("signature-timers")
+            if self._history_is_long():
+                await self._continue_as_new()
             deadline = self._deadline()
             timeout = None
             if deadline is not None:
@@ -132,6 +167,8 @@ class MissionWorkflow:
             letter_document_ids=list(self.letter_document_ids),
             signature=self.signature,
             signers_done=list(self.signers_done),
+            reminders_sent=self.reminders_sent,
+            runs=self.runs,
         )
 
     # --- updates -------------------------------------------------------------------------
@@ -253,12 +290,17 @@ class MissionWorkflow:
                     provider=ask.provider,
                     firm_representative_id=self.letter.firm_representative_id,
                     client_representative_id=self.letter.client_representative_id,
+                    expires_at=(
+                        workflow.now() + timedelta(days=self.start.signature_expiry_days)
+                    ).isoformat(),
+                    reminder_interval_days=self.start.signature_reminder_interval_days,
+                    reminder_max=self.start.signature_reminder_max,
                 ),
                 start_to_close_timeout=timedelta(minutes=2),
                 retry_policy=RETRY,
                 result_type=SignatureStarted,
             )
-            self.sent_at = workflow.now()
+            self.sent_at = self.last_heard_at = workflow.now()
             await self._transition("awaiting_signature", ask.by, f"sent to {ask.provider}")
             return self.signature
 
@@ -275,6 +317,7 @@ class MissionWorkflow:
         if event.event_id in self.seen_event_ids:
             return
         self.seen_event_ids.add(event.event_id)
+        self.last_heard_at = workflow.now()
         self.inbox.append(event)
 
     @workflow.signal(name=Signals.cancel)
@@ -301,6 +344,13 @@ class MissionWorkflow:
         elif message.kind == "declined":
             await self._record_signature("declined")
             await self._transition("declined", "signer", message.reason)
+            if workflow.patched("declined-follow-up"):
+                await workflow.execute_activity(
+                    Activities.create_follow_up_task,
+                    FollowUpInput(self.start.mission_id, message.reason),
+                    start_to_close_timeout=SHORT,
+                    retry_policy=UNTIL_DONE,
+                )
         elif message.kind == "expired":
             await self._record_signature("expired")
             await self._transition("expired", "provider", message.reason or "expired")
@@ -384,17 +434,153 @@ class MissionWorkflow:
             raise Rejected(f"cannot {action}: the mission is {self.status}")
 
     def _deadline(self) -> datetime | None:
-        """When the current status ends by itself: signature expiry, or the period's end."""
+        """When the loop must act by itself: signature expiry, a reminder or a status poll
+        while the letter waits; the period's end once the mission is active."""
         if self.status == "awaiting_signature" and self.sent_at is not None:
-            return self.sent_at + timedelta(days=self.start.signature_expiry_days)
+            expiry = self._expiry()
+            if self.signature_timers:
+                return min(t for t in (expiry, self._next_reminder(), self._next_poll()) if t)
+            return expiry
         if self.status == "active" and self.period_end is not None:
             day_after = date.fromisoformat(self.period_end) + timedelta(days=1)
             return datetime(day_after.year, day_after.month, day_after.day, tzinfo=UTC)
         return None
 
+    def _expiry(self) -> datetime:
+        assert self.sent_at is not None
+        return self.sent_at + timedelta(days=self.start.signature_expiry_days)
+
+    def _next_reminder(self) -> datetime | None:
+        interval = self.start.signature_reminder_interval_days
+        if self.sent_at is None or interval <= 0:
+            return None
+        if self.reminders_sent >= self.start.signature_reminder_max:
+            return None
+        return self.sent_at + timedelta(days=interval * (self.reminders_sent + 1))
+
+    def _next_poll(self) -> datetime | None:
+        hours = self.start.signature_poll_after_hours
+        if self.last_heard_at is None or hours <= 0:
+            return None
+        return self.last_heard_at + timedelta(hours=hours)
+
     async def _deadline_passed(self) -> None:
         if self.status == "awaiting_signature":
-            await self._cancel_at_provider("signature window expired")
-            await self._transition("expired", "sceau", "no signature in time")
+            now = workflow.now()
+            if now >= self._expiry():
+                await self._cancel_at_provider("signature window expired")
+                await self._transition("expired", "sceau", "no signature in time")
+                return
+            reminder, poll = self._next_reminder(), self._next_poll()
+            if reminder is not None and now >= reminder:
+                await self._remind()
+            if self.status == "awaiting_signature" and poll is not None and now >= poll:
+                await self._poll()
         elif self.status == "active":
             await self._transition("completed", "sceau", "period ended")
+
+    # --- waiting for signatures: reminders and the fallback for lost webhooks ------------
+
+    async def _remind(self) -> None:
+        assert self.signature is not None
+        self.reminders_sent += 1
+        with contextlib.suppress(ActivityError):
+            await workflow.execute_activity(
+                Activities.remind_signers,
+                RemindInput(self.signature.signature_id, self.reminders_sent),
+                start_to_close_timeout=SHORT,
+                retry_policy=FEW,
+            )
+
+    async def _poll(self) -> None:
+        """Ask the provider where the request stands, and act as if it had sent the events."""
+        assert self.signature is not None
+        self.polls += 1
+        self.last_heard_at = workflow.now()
+        try:
+            answer = await workflow.execute_activity(
+                Activities.fetch_signature_status,
+                self.signature.signature_id,
+                start_to_close_timeout=SHORT,
+                retry_policy=FEW,
+                result_type=ProviderStatus,
+            )
+        except ActivityError:
+            # The next poll asks again; the expiry timer bounds the wait in any case.
+            workflow.logger.warning("could not ask the provider for the signature's status")
+            return
+        kind = POLLED_KINDS.get(answer.status)
+        if kind is None:
+            for email in answer.signed_emails:
+                await self._handle(
+                    SignatureEvent(f"poll-{self.polls}-{email}", "signer_done", signer_email=email)
+                )
+            return
+        reason = answer.reason or f"{answer.status}, as the provider reported when asked"
+        await self._handle(SignatureEvent(f"poll-{self.polls}", kind, reason=reason))
+
+    # --- bounded history ------------------------------------------------------------------
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return (
+            info.is_continue_as_new_suggested()
+            or info.get_current_history_length() >= self.start.history_event_limit
+        )
+
+    async def _continue_as_new(self) -> None:
+        # An update still running would be lost with this run: let each one finish first.
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        carried = self._carry()
+        workflow.logger.info("continuing as new after %d runs", self.runs)
+        workflow.continue_as_new(
+            dataclasses.replace(self.start, carried=carried),
+            search_attributes=workflow.info().typed_search_attributes,
+        )
+
+    def _carry(self) -> CarriedState:
+        assert self.status is not None
+        events = [m for m in self.inbox if isinstance(m, SignatureEvent)]
+        cancels = [m for m in self.inbox if isinstance(m, CancelRequest)]
+        return CarriedState(
+            status=self.status,
+            seq=self.seq,
+            period_end=self.period_end,
+            letter=self.letter,
+            letter_version=self.letter_version,
+            letter_document_ids=list(self.letter_document_ids),
+            signature=self.signature,
+            sent_at=self.sent_at.isoformat() if self.sent_at else None,
+            signers_done=list(self.signers_done),
+            seen_event_ids=sorted(self.seen_event_ids),
+            pending_events=events,
+            pending_cancel=cancels[0] if cancels else None,
+            reminders_sent=self.reminders_sent,
+            last_heard_at=self.last_heard_at.isoformat() if self.last_heard_at else None,
+            polls=self.polls,
+            signature_timers=bool(self.signature_timers),
+            runs=self.runs + 1,
+        )
+
+    def _restore(self, carried: CarriedState) -> None:
+        self.status = carried.status
+        self.seq = carried.seq
+        self.period_end = carried.period_end
+        self.letter = carried.letter
+        self.letter_version = carried.letter_version
+        self.letter_document_ids = list(carried.letter_document_ids)
+        self.signature = carried.signature
+        self.sent_at = datetime.fromisoformat(carried.sent_at) if carried.sent_at else None
+        self.signers_done = list(carried.signers_done)
+        self.seen_event_ids = set(carried.seen_event_ids)
+        self.inbox = [*carried.pending_events]
+        if carried.pending_cancel is not None:
+            self.inbox.append(carried.pending_cancel)
+        self.reminders_sent = carried.reminders_sent
+        self.last_heard_at = (
+            datetime.fromisoformat(carried.last_heard_at) if carried.last_heard_at else None
+        )
+        self.polls = carried.polls
+        # A mission carried over was decided already; its next run keeps the same timers.
+        self.signature_timers = carried.signature_timers
+        self.runs = carried.runs

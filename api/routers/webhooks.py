@@ -55,15 +55,23 @@ async def signature_webhook(
     if kind is None or record is None:
         log.info("ignored %s for %s", event.event_name, event.signature_request_id)
         return {"status": "ignored"}
-    await gateway.signal(
-        temporal,
-        record.mission_id,
-        MissionWorkflow.signature_event,
-        SignatureEvent(
-            event_id=event.event_id,
-            kind=kind,
-            reason=event.reason or "",
-            signer_email=event.signer_email or "",
-        ),
-    )
+    try:
+        await gateway.signal(
+            temporal,
+            record.mission_id,
+            MissionWorkflow.signature_event,
+            SignatureEvent(
+                event_id=event.event_id,
+                kind=kind,
+                reason=event.reason or "",
+                signer_email=event.signer_email or "",
+            ),
+        )
+    except ApiError as error:
+        if error.status != 409:
+            raise
+        # The mission has ended (signed and completed, declined, ...): a late or repeated
+        # event has nothing left to change, and a 4xx would have the provider retry it.
+        log.info("ignored %s for ended mission %s", event.event_name, record.mission_id)
+        return {"status": "ignored"}
     return {"status": "accepted"}

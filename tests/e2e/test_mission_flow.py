@@ -213,7 +213,9 @@ def test_request_to_signed_letter_and_work(stack: Stack, staff: Api, firm_client
     assert len(staff.get(f"/v1/clients/{firm_client['id']}/documents")) == 4
 
 
-def test_declined_letter_creates_no_work(stack: Stack, staff: Api, firm_client: dict) -> None:
+def test_declined_letter_creates_no_work_but_a_follow_up(
+    stack: Stack, staff: Api, firm_client: dict
+) -> None:
     mission = staff.post(
         "/v1/missions",
         {
@@ -244,7 +246,10 @@ def test_declined_letter_creates_no_work(stack: Stack, staff: Api, firm_client: 
     )
     assert final["timeline"][-1]["reason"] == "Honoraires trop élevés"
     assert final["signature"]["status"] == "declined"
-    assert staff.get("/v1/tasks", params={"mission_id": mission["id"]}) == []
+    # No work, but one task for the firm to follow the refusal up.
+    (follow_up,) = staff.get("/v1/tasks", params={"mission_id": mission["id"]})
+    assert follow_up["kind"] == "task"
+    assert "Honoraires trop élevés" in follow_up["title"]
 
 
 def test_bad_input_gets_a_4xx_and_changes_nothing(

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,11 @@ from starlette.routing import Route
 from activities.signature_client import (
     ProviderRejected,
     ProviderUnavailable,
+    SignatureField,
     WebhookEvent,
     YousignClient,
     parse_webhook,
+    reminder_settings,
 )
 from domain.webhook_signing import HEADER, verify
 
@@ -519,3 +522,65 @@ async def test_restart_keeps_pending_requests_and_webhooks(
             assert (await client.download_signed(request["id"])).startswith(b"%PDF")
     finally:
         process.stop()
+
+
+async def test_schedule_fields_and_reminders_are_checked_like_yousign(
+    provider: ProviderProcess,
+) -> None:
+    in_a_month = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    async with provider.client() as client:
+        created = await client.create_request(
+            "Lettre",
+            "mission-11:v1",
+            expiration_date=in_a_month,
+            reminders=reminder_settings(7, 3),
+        )
+        assert created["expiration_date"].startswith(in_a_month)
+        assert created["reminder_settings"] == {"interval_in_days": 7, "max_occurrences": 3}
+        with pytest.raises(ProviderRejected) as bad_interval:
+            await client.create_request(
+                "Lettre", "mission-11:v2", reminders={"interval_in_days": 3, "max_occurrences": 1}
+            )
+        assert bad_interval.value.status_code == 400
+        with pytest.raises(ProviderRejected) as past:
+            await client.create_request("Lettre", "mission-11:v3", expiration_date="2020-01-01")
+        assert "expiration_date" in past.value.message
+
+        document = await client.upload_document(created["id"], "lettre.pdf", make_pdf(2))
+        first, last, email = SIGNERS[0]
+        with pytest.raises(ProviderRejected) as off_the_page:
+            await client.add_signer(
+                created["id"],
+                first,
+                last,
+                email,
+                None,
+                document_id=document["id"],
+                field=SignatureField(page=3, x=60, y=640),
+            )
+        assert "page must be between 1 and 2" in off_the_page.value.message
+        signer = await client.add_signer(
+            created["id"],
+            first,
+            last,
+            email,
+            None,
+            document_id=document["id"],
+            field=SignatureField(page=2, x=60, y=640),
+            authentication_mode="otp_email",
+        )
+        assert signer["fields"][0]["page"] == 2
+        assert signer["signature_authentication_mode"] == "otp_email"
+        with pytest.raises(ProviderRejected):
+            await client.send_reminder(created["id"], signer["id"])  # still a draft
+        await client.activate(created["id"])
+        await client.send_reminder(created["id"], signer["id"])
+        async with httpx.AsyncClient(base_url=provider.root_url) as signer_side:
+            await signer_side.post(f"/signer/{created['id']}/sign")
+        with pytest.raises(ProviderRejected) as after_signing:
+            await client.send_reminder(created["id"], signer["id"])
+        assert after_signing.value.status_code == 400
+        audit = await client.download_audit_trail(created["id"])
+    assert "signer.reminded" in " ".join(
+        PdfReader(io.BytesIO(audit)).pages[0].extract_text().split()
+    )

@@ -15,9 +15,11 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from temporalio.client import WithStartWorkflowOperation, WorkflowHandle
+from temporalio.client import WithStartWorkflowOperation, WorkflowHandle, WorkflowHistory
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -31,6 +33,7 @@ from workflows.messages import (
     CancelRequest,
     LineChange,
     MissionStart,
+    ProviderStatus,
     RequestOpened,
     SignatureAsk,
     SignatureEvent,
@@ -45,7 +48,9 @@ DOCUMENTS = "documents"
 Handle = WorkflowHandle[MissionWorkflow, object]
 
 
-def start_operation(name: str, service_request_id: str | None = None) -> WithStartWorkflowOperation:
+def start_operation(
+    name: str, service_request_id: str | None = None, **options: Any
+) -> WithStartWorkflowOperation:
     mission_id = f"replay-{name}"
     return WithStartWorkflowOperation(
         MissionWorkflow.run,
@@ -55,6 +60,7 @@ def start_operation(name: str, service_request_id: str | None = None) -> WithSta
             "client-1",
             service_request_id=service_request_id,
             documents_queue=DOCUMENTS,
+            **options,
         ),
         id=mission_workflow_id(mission_id),
         task_queue=MISSIONS,
@@ -62,8 +68,8 @@ def start_operation(name: str, service_request_id: str | None = None) -> WithSta
     )
 
 
-async def create(env: WorkflowEnvironment, name: str) -> Handle:
-    operation = start_operation(name)
+async def create(env: WorkflowEnvironment, name: str, **options: Any) -> Handle:
+    operation = start_operation(name, **options)
     await env.client.execute_update_with_start_workflow(
         MissionWorkflow.create_mission, DRAFT, start_workflow_operation=operation
     )
@@ -126,6 +132,33 @@ async def service_request(env: WorkflowEnvironment) -> Handle:
     return handle
 
 
+async def reminded_polled(env: WorkflowEnvironment) -> Handle:
+    """Two reminders, then the webhooks are lost: a poll finds the client's signature."""
+    handle = await create(
+        env, "reminded_polled", signature_reminder_interval_days=2, signature_poll_after_hours=100
+    )
+    await to_awaiting_signature(handle)
+    await env.sleep(timedelta(days=4, hours=5))
+    return handle  # the stand-in provider answers "done" to the poll at 100 h
+
+
+async def continued_as_new(env: WorkflowEnvironment) -> Handle:
+    """Daily reminders overflow a small history bound: the mission continues as new."""
+    handle = await create(
+        env,
+        "continued_as_new",
+        signature_reminder_interval_days=1,
+        signature_reminder_max=10,
+        signature_poll_after_hours=0,
+        history_event_limit=60,
+    )
+    await to_awaiting_signature(handle)
+    await env.sleep(timedelta(days=12))
+    latest = env.client.get_workflow_handle_for(MissionWorkflow.run, handle.id)
+    await latest.signal(MissionWorkflow.signature_event, SignatureEvent("e1", "done"))
+    return handle  # the first run's history, which ends in continue-as-new
+
+
 # name -> (drive the mission, the status it must end in)
 PATHS: dict[str, tuple[Callable[[WorkflowEnvironment], Awaitable[Handle]], str]] = {
     "signed": (signed, "completed"),
@@ -134,7 +167,11 @@ PATHS: dict[str, tuple[Callable[[WorkflowEnvironment], Awaitable[Handle]], str]]
     "cancelled": (cancelled, "cancelled"),
     "regenerated": (regenerated, "completed"),
     "service_request": (service_request, "cancelled"),
+    "reminded_polled": (reminded_polled, "completed"),
+    "continued_as_new": (continued_as_new, "completed"),
 }
+# The stand-in provider's answer to a status poll, per path (default: still ongoing).
+PROVIDER_STATUS = {"reminded_polled": ProviderStatus("done", ["client@x.fr", "firm@x.fr"])}
 
 
 async def record(name: str, directory: Path = HISTORIES) -> Path:
@@ -144,7 +181,10 @@ async def record(name: str, directory: Path = HISTORIES) -> Path:
         test_server_existing_path=str(TEMPORAL_TEST_SERVER),
     ) as env:
         await register_search_attributes(env.client)
-        activities = Recorder().activities()
+        recorder = Recorder()
+        if name in PROVIDER_STATUS:
+            recorder.provider_status = PROVIDER_STATUS[name]
+        activities = recorder.activities()
         async with (
             Worker(
                 env.client, task_queue=MISSIONS, workflows=[MissionWorkflow], activities=activities
@@ -155,14 +195,25 @@ async def record(name: str, directory: Path = HISTORIES) -> Path:
             final = await finish(env, handle)
         if final.status != expected:
             raise RuntimeError(f"{name}: ended {final.status}, expected {expected}")
-        history = await handle.fetch_history()
+        first_run = handle.first_execution_run_id or handle.result_run_id
+        history = await env.client.get_workflow_handle(handle.id, run_id=first_run).fetch_history()
+        latest = env.client.get_workflow_handle(handle.id)
+        last_run_id = (await latest.describe()).run_id
+        last_run = await latest.fetch_history()
     path = directory / f"{name}.json"
+    write_history(path, history)
+    if last_run_id != first_run:
+        # A path that continued as new: its last run replays from the carried state.
+        write_history(directory / f"{name}.last-run.json", last_run)
+    return path
+
+
+def write_history(path: Path, history: WorkflowHistory) -> None:
     # One event per line: compact, and a re-recording diffs event by event.
     events = [
         json.dumps(event, separators=(",", ":")) for event in history.to_json_dict()["events"]
     ]
     path.write_text('{"events":[\n' + ",\n".join(events) + "\n]}\n")
-    return path
 
 
 async def main(names: list[str]) -> None:

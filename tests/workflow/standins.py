@@ -16,6 +16,9 @@ from workflows.messages import (
     ConvertInput,
     FileLetterInput,
     FileSignedInput,
+    FollowUpInput,
+    ProviderStatus,
+    RemindInput,
     RenderInput,
     SaveMissionInput,
     SendForSignatureInput,
@@ -32,6 +35,10 @@ class Recorder:
     times: dict[str, str] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     fail_render_with: str | None = None
+    # What the provider answers when the workflow asks for a request's status.
+    provider_status: ProviderStatus = field(default_factory=lambda: ProviderStatus("ongoing"))
+    # The provider refuses reminders and status reads (a 4xx: not worth retrying).
+    provider_refuses: bool = False
 
     def activities(self) -> list[Callable[..., Any]]:
         @activity.defn(name=Activities.record_transition)
@@ -87,7 +94,28 @@ class Recorder:
             self.calls.append("create_work")
             return WorkCreated(tasks=3, information_requests=2)
 
+        @activity.defn(name=Activities.remind_signers)
+        async def remind_signers(request: RemindInput) -> int:
+            self.calls.append(f"remind:{request.number}")
+            if self.provider_refuses:
+                raise ApplicationError("no", type="ProviderRejected", non_retryable=True)
+            return 1
+
+        @activity.defn(name=Activities.fetch_signature_status)
+        async def fetch_signature_status(signature_id: str) -> ProviderStatus:
+            self.calls.append("poll")
+            if self.provider_refuses:
+                raise ApplicationError("no", type="ProviderRejected", non_retryable=True)
+            return self.provider_status
+
+        @activity.defn(name=Activities.create_follow_up_task)
+        async def create_follow_up_task(request: FollowUpInput) -> None:
+            self.calls.append(f"follow_up:{request.reason}")
+
         return [
+            remind_signers,
+            fetch_signature_status,
+            create_follow_up_task,
             record_transition,
             save_mission,
             change_line,

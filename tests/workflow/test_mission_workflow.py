@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from temporalio.client import (
@@ -54,11 +55,15 @@ async def running(env: WorkflowEnvironment, recorder: Recorder) -> AsyncIterator
         yield queue
 
 
-async def create(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
+async def create(env: WorkflowEnvironment, queue: str, **options: Any) -> WorkflowHandle:
+    """A draft mission; ``options`` override MissionStart's fields (timers, history bound)."""
     mission_id = str(uuid.uuid4())
+    start = MissionStart(
+        mission_id, "firm-1", "client-1", documents_queue=f"{queue}-documents", **options
+    )
     operation = WithStartWorkflowOperation(
         MissionWorkflow.run,
-        MissionStart(mission_id, "firm-1", "client-1", documents_queue=f"{queue}-documents"),  # type: ignore[arg-type]
+        start,  # type: ignore[arg-type]
         id=f"mission-{mission_id}",
         task_queue=queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -153,6 +158,8 @@ async def test_declined(env: WorkflowEnvironment) -> None:
     assert recorder.statuses[-1] == "declined"
     assert "signature:declined" in recorder.calls
     assert "create_work" not in recorder.calls
+    # The firm gets one task to follow the refusal up, with the signer's reason.
+    assert [c for c in recorder.calls if c.startswith("follow_up")] == ["follow_up:prix"]
 
 
 async def test_expires_after_thirty_days_without_signature(env: WorkflowEnvironment) -> None:

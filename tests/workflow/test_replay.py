@@ -21,7 +21,16 @@ from workflows.mission import SHORT, MissionWorkflow
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 FILES = sorted(HISTORIES.glob("*.json"))
 # The paths tests/workflow/record_histories.py records; each must have a history.
-PATHS = {"signed", "declined", "expired", "cancelled", "regenerated", "service_request"}
+PATHS = {
+    "signed",
+    "declined",
+    "expired",
+    "cancelled",
+    "regenerated",
+    "service_request",
+    "reminded_polled",
+    "continued_as_new",
+}
 
 
 def load(path: Path) -> WorkflowHistory:
