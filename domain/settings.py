@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     pdf_pool_max_waiting: int = 64
     # How long a letter waits for signatures before the mission expires.
     signature_expiry_days: int = 30
+    # Largest letter template a firm may upload, and largest file a client may send.
+    template_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
 
     @property
     def resolved_database_url(self) -> str:

@@ -84,6 +84,10 @@ def fuzz_firm(stack: Stack) -> FuzzFirm:
     portal = admin.post(
         f"/v1/clients/{client['id']}/portal-users", {"email": "c@fuzz.example"}, expect=201
     )
+    # Its tokens are the ones fuzzed revocations may end: never the client role's own.
+    spare = admin.post(
+        f"/v1/clients/{client['id']}/portal-users", {"email": "spare@fuzz.example"}, expect=201
+    )
     request = Api(stack.api, portal["token"]).post(
         "/v1/portal/service-requests", {"service_ids": [service["id"]]}, expect=201
     )
@@ -107,6 +111,8 @@ def fuzz_firm(stack: Stack) -> FuzzFirm:
             "request_id": request["id"],
             "mission_id": mission["id"],
             "line_id": mission["lines"][0]["id"],
+            "staff_id": staff["id"],
+            "portal_user_id": spare["id"],
             "provider": "yousign",
         },
     )
