@@ -111,7 +111,9 @@ async def send_file(
     if folder is None:
         raise conflict("the client has no shared folder to receive files")
     sha256 = hashlib.sha256(data).hexdigest()
-    document = file_document(
+    # Off the event loop: writing up to the cap's bytes to the GED waits on the disk.
+    document = await run_in_threadpool(
+        file_document,
         session,
         blob_store(),
         key=f"upload:{item.id}:{sha256}",
