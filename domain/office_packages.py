@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 import posixpath
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from lxml import etree
@@ -23,6 +25,20 @@ EXCEL_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 # Parts that hold code or controls: VBA projects, macro sheets, ActiveX controls.
 _ACTIVE_CONTENT_MARKERS = ("macroenabled", "vbaproject", "vbadata", "macrosheet", "activex")
 _MACRO_EXTENSIONS = (".docm", ".dotm", ".xlsm", ".xltm", ".xlam", ".pptm")
+
+
+# What zipfile raises on a damaged or unusual package, at opening or reading a part.
+_UNREADABLE: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    struct.error,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    EOFError,
+    OSError,
+)
 
 
 class PackageRefused(ValueError):
@@ -41,6 +57,10 @@ TEMPLATE_LIMITS = Limits(max_entries=500, max_uncompressed=50 * MIB)
 UPLOAD_LIMITS = Limits(max_entries=5000, max_uncompressed=500 * MIB)
 
 
+def damaged(part: str) -> str:
+    return f"the package is damaged: its part {part[:100]} cannot be read"
+
+
 def _mib(size: int) -> str:
     return f"{size / MIB:g} MiB"
 
@@ -50,7 +70,7 @@ def open_package(data: bytes, limits: Limits) -> zipfile.ZipFile:
     try:
         package = zipfile.ZipFile(io.BytesIO(data))
         entries = package.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+    except _UNREADABLE:
         raise PackageRefused(
             "not an Office document (the file is not a valid zip package)"
         ) from None
@@ -80,8 +100,8 @@ def content_types(package: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, s
         raw = package.read(CONTENT_TYPES_PART)
     except KeyError:
         raise PackageRefused(f"not an Office document (no {CONTENT_TYPES_PART})") from None
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError) as error:
-        raise PackageRefused(f"the package cannot be read: {error}") from None
+    except _UNREADABLE:
+        raise PackageRefused(damaged(CONTENT_TYPES_PART)) from None
     refuse_dtd(CONTENT_TYPES_PART, raw)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
@@ -140,13 +160,14 @@ def check_template_package(filename: str | None, data: bytes, max_bytes: int) ->
     refuse_active_content(filename, package)
     if main_type(package) != WORD_DOCUMENT:
         raise PackageRefused("not a Word document (.docx): its main part is missing or other")
-    # The template is about to be inflated whole anyway, within the bounds checked above.
+    # The template is about to be inflated whole anyway, within the bounds checked above:
+    # every part is read once here, so a damaged one is refused now, not while rendering.
     for entry in package.infolist():
+        try:
+            raw = package.read(entry)
+        except _UNREADABLE:
+            raise PackageRefused(damaged(entry.filename)) from None
         if entry.filename.lower().endswith((".xml", ".rels")):
-            try:
-                raw = package.read(entry)
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError):
-                raise PackageRefused(f"the part {entry.filename} cannot be read") from None
             refuse_dtd(entry.filename, raw)
 
 

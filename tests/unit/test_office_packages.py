@@ -8,7 +8,11 @@ from pathlib import Path
 
 import docx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from activities.rendering import TemplateError, template_variables
+from activities.template_checks import check_template_expressions
 from domain.office_packages import (
     EXCEL_WORKBOOK,
     TEMPLATE_LIMITS,
@@ -173,3 +177,19 @@ def test_a_workbook_is_not_a_template_but_is_an_accepted_upload() -> None:
         check_template_package("lettre.docx", workbook, MAX)
     assert office_type(workbook) == "xlsx"
     assert office_type(source) == "docx"
+
+
+SOURCE = word_document("Bonjour {{ client.name }}")
+
+
+@settings(max_examples=150, deadline=None)
+@given(cut=st.integers(min_value=0, max_value=len(SOURCE)), noise=st.binary(max_size=200))
+def test_a_damaged_template_is_refused_never_crashes(cut: int, noise: bytes) -> None:
+    """What the upload runs, in its order: any damage ends in a refusal with a message."""
+    damaged = SOURCE[:cut] + noise + SOURCE[cut + len(noise) :]
+    try:
+        check_template_package("lettre.docx", damaged, MAX)
+        template_variables(damaged)
+        check_template_expressions(damaged)
+    except (PackageRefused, TemplateError) as refusal:
+        assert str(refusal)

@@ -7,6 +7,8 @@ from io import BytesIO
 
 import docx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.uploads import CSV, DOCX, JPEG, PDF, PNG, TEXT, UploadRefused, safe_name, sniff
 
@@ -113,3 +115,26 @@ def test_a_long_name_keeps_its_extension() -> None:
 def test_a_name_claiming_another_kind_is_refused(raw: str, kind: object) -> None:
     with pytest.raises(UploadRefused, match="but its name ends in"):
         safe_name(raw, kind)  # type: ignore[arg-type]
+
+
+WORD = word_document()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.one_of(
+        st.binary(max_size=2000),
+        st.binary(max_size=2000).map(lambda tail: b"PK\x03\x04" + tail),
+        st.binary(max_size=2000).map(lambda tail: WORD[:1500] + tail),
+    ),
+    name=st.text(max_size=300),
+)
+def test_any_bytes_and_name_are_accepted_or_refused_never_crash(data: bytes, name: str) -> None:
+    try:
+        kind = sniff(data, name)
+        safe = safe_name(name, kind)
+    except UploadRefused:
+        return
+    assert safe and len(safe) <= 120 and "/" not in safe and "\\" not in safe
+    assert not safe.startswith(".") and "\x00" not in safe
+    assert safe.endswith(kind.extensions)
