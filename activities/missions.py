@@ -11,7 +11,15 @@ from temporalio import activity
 from activities.errors import not_found
 from domain.db import session_scope
 from domain.enums import Frequency, MissionStatus, ServiceRequestStatus, WorkKind, WorkStatus
-from domain.models import Mission, MissionEvent, MissionLine, ServiceRequest, WorkItem, utcnow
+from domain.models import (
+    AuditEntry,
+    Mission,
+    MissionEvent,
+    MissionLine,
+    ServiceRequest,
+    WorkItem,
+    utcnow,
+)
 from workflows.messages import Activities, ChangeLineInput, SaveMissionInput, TransitionInput
 
 REQUEST_REVIEW_DAYS = 7
@@ -54,6 +62,20 @@ def record_transition(transition: TransitionInput) -> None:
                 at=at,
                 by=transition.by,
                 reason=transition.reason,
+            )
+        )
+        # In the same transaction as the event, so a retry logs it once too. The workflow
+        # knows who acted, not with which token: the API's own entry for the request has it.
+        session.add(
+            AuditEntry(
+                firm_id=mission.firm_id,
+                client_id=mission.client_id,
+                mission_id=mission.id,
+                at=at,
+                actor=transition.by[:80] or "sceau",
+                action="mission.status",
+                target=mission.id,
+                details={"status": transition.status, "reason": transition.reason[:300]},
             )
         )
 

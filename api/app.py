@@ -10,7 +10,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.limits import LimitBody
 from api.routers import (
+    audit,
     catalogue,
     clients,
     documents,
@@ -58,6 +60,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(LimitBody)
     for module in (
         health,
         platform,
@@ -68,6 +71,7 @@ def create_app() -> FastAPI:
         requests,
         missions,
         work,
+        audit,
         webhooks,
     ):
         # The uniform error body, documented where FastAPI would document its own 422.

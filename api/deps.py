@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from temporalio.client import Client
 
 from api.errors import ApiError, not_found
+from domain.audit import Actor, act_as
 from domain.db import session_scope
 from domain.enums import Role
 from domain.models import ApiToken
@@ -64,6 +65,12 @@ class Caller:
         assert self.firm_id is not None
         return self.firm_id
 
+    @property
+    def actor(self) -> Actor:
+        """Who the audit log names for this caller's changes."""
+        token = None if self.role == Role.operator else self.token_id
+        return Actor(self.name, token, self.firm_id)
+
 
 def caller(session: DbSession, authorization: Annotated[str | None, Header()] = None) -> Caller:
     scheme, _, token = (authorization or "").partition(" ")
@@ -71,13 +78,24 @@ def caller(session: DbSession, authorization: Annotated[str | None, Header()] = 
         raise ApiError(401, "unauthorized", "a bearer token is required")
     operator_token = get_settings().secret("operator_token")
     if hmac.compare_digest(token.encode(), operator_token.encode()):
-        return Caller("operator", Role.operator, None, None, None, None)
-    found = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
-    if found is None or found.revoked_at is not None:
-        raise ApiError(401, "unauthorized", "unknown or revoked token")
-    return Caller(
-        found.id, found.role, found.firm_id, found.staff_id, found.client_id, found.portal_user_id
-    )
+        who = Caller("operator", Role.operator, None, None, None, None)
+    else:
+        found = session.exec(
+            select(ApiToken).where(ApiToken.token_hash == hash_token(token))
+        ).first()
+        if found is None or found.revoked_at is not None:
+            raise ApiError(401, "unauthorized", "unknown or revoked token")
+        who = Caller(
+            found.id,
+            found.role,
+            found.firm_id,
+            found.staff_id,
+            found.client_id,
+            found.portal_user_id,
+        )
+    # Every row this request's session changes is logged as this caller's.
+    act_as(session, who.actor)
+    return who
 
 
 def _requires(*roles: Role) -> Callable[[Caller], Caller]:

@@ -33,6 +33,10 @@ def invalid(message: str, details: Any = None) -> ApiError:
     return ApiError(422, "invalid_request", message, details)
 
 
+def too_large(what: str, limit: int) -> ApiError:
+    return ApiError(413, "too_large", f"{what} is at most {limit / (1024 * 1024):g} MiB")
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 

@@ -212,6 +212,7 @@ class DocumentOut(BaseModel):
     size: int
     content_type: str
     created_at: datetime
+    work_item_id: str | None = None
 
 
 class MoveIn(Strict):
@@ -379,3 +380,22 @@ class WorkOut(BaseModel):
 
 class AnswerIn(Strict):
     answer: Annotated[str, Field(min_length=1, max_length=10000)]
+
+
+# --- tokens and the audit log --------------------------------------------------------------
+
+
+class TokensRevoked(BaseModel):
+    revoked: int
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    token_id: str | None
+    action: str
+    target: str
+    client_id: str | None
+    mission_id: str | None
+    details: dict[str, Any]

@@ -100,11 +100,13 @@ def seed_demo(api: str, operator_token: str) -> dict[str, Any]:
     )
     return {
         "firm_id": firm["id"],
+        "admin_id": firm["admin_id"],
         "admin_token": admin,
         "staff_id": partner["id"],
         "staff_token": partner["token"],
         "service_ids": {service["code"]: service["id"] for service in services},
         "client_id": client["id"],
         "client_representative_id": client["representatives"][0]["id"],
+        "portal_user_id": portal["id"],
         "portal_token": portal["token"],
     }

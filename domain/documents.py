@@ -26,6 +26,7 @@ def file_document(
     version: int,
     data: bytes | Callable[[], bytes],
     content_type: str = "application/pdf",
+    work_item_id: str | None = None,
 ) -> Document:
     """Store ``data`` under ``key``; a second call with the same key returns the first record.
 
@@ -51,6 +52,7 @@ def file_document(
         sha256=sha256,
         size=len(data),
         content_type=content_type,
+        work_item_id=work_item_id,
     )
     session.add(document)
     session.flush()

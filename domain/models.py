@@ -213,6 +213,8 @@ class Document(SQLModel, table=True):
     size: int
     content_type: str
     created_at: datetime = Field(default_factory=utcnow)
+    # The information request a client's upload answers.
+    work_item_id: str | None = Field(default=None, index=True, max_length=40)
 
 
 class SignatureRequest(SQLModel, table=True):
@@ -246,3 +248,23 @@ class WorkItem(SQLModel, table=True):
     status: WorkStatus = WorkStatus.open
     answer: str | None = None
     answered_at: datetime | None = None
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change: who made it, from which token, when, and what it changed.
+
+    No foreign keys: the log outlives nothing it records and never blocks a write.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    firm_id: str = Field(index=True, max_length=40)
+    client_id: str | None = Field(default=None, index=True, max_length=40)
+    mission_id: str | None = Field(default=None, index=True, max_length=40)
+    at: datetime = Field(default_factory=utcnow)
+    # A staff member's or portal user's id, "operator", or who the workflow names ("signers").
+    actor: str = Field(max_length=80)
+    token_id: str | None = Field(default=None, max_length=40)
+    # "<table>.created|updated|deleted", or a mission action ("mission.letter_generated").
+    action: str = Field(max_length=80)
+    target: str = Field(max_length=80)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     signature_reminders_by: Literal["sceau", "provider"] = "sceau"
     # Ask the provider for a request's status after this long without any webhook (0: never).
     signature_poll_after_hours: int = Field(default=24, ge=0, le=24 * 30)
+    # Largest letter template a firm may upload, and largest file a client may send.
+    template_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,14 +1,14 @@
-"""Bearer tokens: 256 random bits, shown once, stored as their SHA-256."""
+"""Bearer tokens: 256 random bits, shown once, stored as their SHA-256, revocable."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from domain.enums import Role
-from domain.models import ApiToken
+from domain.models import ApiToken, utcnow
 
 
 def hash_token(token: str) -> str:
@@ -37,3 +37,22 @@ def issue_token(
         )
     )
     return token
+
+
+def revoke_tokens(
+    session: Session, *, staff_id: str | None = None, portal_user_id: str | None = None
+) -> int:
+    """Revoke every live token of one staff member or portal user; return how many."""
+    assert (staff_id is None) != (portal_user_id is None)
+    query = select(ApiToken).where(col(ApiToken.revoked_at).is_(None))
+    if staff_id is not None:
+        query = query.where(ApiToken.staff_id == staff_id)
+    else:
+        query = query.where(ApiToken.portal_user_id == portal_user_id)
+    now = utcnow()
+    revoked = 0
+    for token in session.exec(query):
+        token.revoked_at = now
+        revoked += 1
+    session.flush()
+    return revoked

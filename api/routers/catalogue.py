@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from api.deps import DbSession, FirmStaff, firm_row
 from api.errors import ApiError
@@ -31,7 +31,10 @@ def service_out(session: Session, service: Service) -> ServiceOut:
 
 
 def replace_work(session: Session, service_id: str, work: list[WorkIn]) -> None:
-    session.exec(delete(ServiceWork).where(col(ServiceWork.service_id) == service_id))
+    # Row by row, not a bulk delete, so that the audit log sees each removal.
+    for old in session.exec(select(ServiceWork).where(ServiceWork.service_id == service_id)):
+        session.delete(old)
+    session.flush()
     session.add_all(
         ServiceWork(service_id=service_id, position=index, **item.model_dump())
         for index, item in enumerate(work)

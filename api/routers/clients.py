@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlmodel import Session, col, select
 
-from api.deps import DbSession, FirmStaff, firm_row
+from api.deps import Caller, DbSession, FirmStaff, firm_row
 from api.errors import ApiError, not_found
 from api.schemas import (
     ClientIn,
@@ -17,11 +17,12 @@ from api.schemas import (
     PortalUserIn,
     RepresentativeIn,
     RepresentativeOut,
+    TokensRevoked,
 )
 from domain.enums import Role
 from domain.folders import create_client_folders
 from domain.models import Client, Folder, PortalUser, Representative
-from domain.tokens import issue_token
+from domain.tokens import issue_token, revoke_tokens
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])
 
@@ -111,6 +112,37 @@ def create_portal_user(
         session, Role.client, firm_id=staff.firm, client_id=client.id, portal_user_id=user.id
     )
     return Created(id=user.id, token=token)
+
+
+def portal_user_row(session: Session, staff: Caller, client_id: str, user_id: str) -> PortalUser:
+    client = firm_row(session, Client, staff.firm, client_id, "client")
+    user = session.get(PortalUser, user_id)
+    if user is None or user.client_id != client.id:
+        raise not_found(f"portal user {user_id}")
+    return user
+
+
+@router.post(
+    "/{client_id}/portal-users/{portal_user_id}/tokens", status_code=201, response_model=Created
+)
+def issue_portal_token(
+    client_id: str, portal_user_id: str, session: DbSession, staff: FirmStaff
+) -> Created:
+    """A new token for a portal user, shown once (after a revocation, say)."""
+    user = portal_user_row(session, staff, client_id, portal_user_id)
+    token = issue_token(
+        session, Role.client, firm_id=staff.firm, client_id=user.client_id, portal_user_id=user.id
+    )
+    return Created(id=user.id, token=token)
+
+
+@router.delete("/{client_id}/portal-users/{portal_user_id}/tokens", response_model=TokensRevoked)
+def revoke_portal_tokens(
+    client_id: str, portal_user_id: str, session: DbSession, staff: FirmStaff
+) -> TokensRevoked:
+    """Every token of the portal user answers 401 from now on."""
+    user = portal_user_row(session, staff, client_id, portal_user_id)
+    return TokensRevoked(revoked=revoke_tokens(session, portal_user_id=user.id))
 
 
 @router.get("/{client_id}/folders", response_model=list[FolderOut])

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from api.deps import DbSession, FirmStaff, PortalClient, firm_row
 from api.errors import not_found
 from api.schemas import DocumentOut, MoveIn
+from domain.enums import DocumentKind
 from domain.ged import blob_store
 from domain.models import Client, Document, Folder
 
@@ -16,10 +17,15 @@ router = APIRouter(prefix="/v1", tags=["documents"])
 
 def content(document: Document) -> Response:
     filename = document.name.encode("ascii", "replace").decode().replace('"', "'")
+    # A client's file is downloaded, never shown in Sceau's origin, and never re-sniffed.
+    disposition = "attachment" if document.kind == DocumentKind.upload else "inline"
     return Response(
         blob_store().get(document.sha256),
         media_type=document.content_type,
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 

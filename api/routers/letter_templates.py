@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import col, select
 
 from activities.rendering import TemplateError, template_variables
+from activities.template_checks import check_template_expressions
 from api.deps import DbSession, FirmStaff
-from api.errors import invalid
-from api.schemas import TemplateOut
+from api.errors import invalid, too_large
+from api.schemas import ErrorOut, TemplateOut
 from domain.ged import blob_store
 from domain.letter import CONTEXT_VARIABLES
 from domain.letter_templates import (
@@ -19,10 +21,10 @@ from domain.letter_templates import (
     DEFAULT_TEMPLATE_PATH,
 )
 from domain.models import LetterTemplate
+from domain.office_packages import PackageRefused, check_template_package
+from domain.settings import get_settings
 
 router = APIRouter(prefix="/v1/letter-templates", tags=["letter templates"])
-
-MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 
 
 @router.get("", response_model=list[TemplateOut])
@@ -40,7 +42,12 @@ def list_templates(session: DbSession, staff: FirmStaff) -> list[TemplateOut]:
     return [default] + [TemplateOut(**t.model_dump()) for t in uploaded]
 
 
-@router.post("", status_code=201, response_model=TemplateOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=TemplateOut,
+    responses={413: {"model": ErrorOut, "description": "The template is too large"}},
+)
 async def upload_template(
     session: DbSession,
     staff: FirmStaff,
@@ -49,12 +56,15 @@ async def upload_template(
 ) -> TemplateOut:
     if "\x00" in name:
         raise invalid("name: text cannot contain NUL characters")
-    data = await file.read(MAX_TEMPLATE_BYTES + 1)
-    if len(data) > MAX_TEMPLATE_BYTES:
-        raise invalid(f"a template is at most {MAX_TEMPLATE_BYTES // (1024 * 1024)} MiB")
+    max_bytes = get_settings().template_max_bytes
+    data = await file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise too_large("a template", max_bytes)
     try:
-        variables = template_variables(data)
-    except TemplateError as error:
+        # The package first: zip bombs, macros, DTDs; nothing is inflated before.
+        check_template_package(file.filename, data, max_bytes)
+        variables = await run_in_threadpool(template_variables, data)
+    except (PackageRefused, TemplateError) as error:
         raise invalid(f"this template cannot be used: {error}") from None
     unknown = sorted(variables - CONTEXT_VARIABLES)
     if unknown:
@@ -62,6 +72,10 @@ async def upload_template(
             f"the template uses values Sceau does not provide: {', '.join(unknown)}",
             {"unknown": unknown, "available": sorted(CONTEXT_VARIABLES)},
         )
+    try:
+        await run_in_threadpool(check_template_expressions, data)
+    except TemplateError as error:
+        raise invalid(f"this template cannot be used: {error}") from None
     template = LetterTemplate(
         firm_id=staff.firm, name=name, sha256=blob_store().put(data), variables=sorted(variables)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Response
 from sqlmodel import Session, col, func, select
@@ -24,6 +25,7 @@ from api.schemas import (
     SignatureCreated,
     SignatureIn,
 )
+from domain.audit import record
 from domain.db import session_scope
 from domain.enums import TERMINAL_STATUSES, DocumentKind, MissionStatus, ServiceRequestStatus
 from domain.ged import blob_store
@@ -69,6 +71,32 @@ def reread(mission_id: str) -> MissionOut:
         mission = session.get(Mission, mission_id)
         assert mission is not None
         return mission_out(session, mission)
+
+
+def log_action(
+    session: Session,
+    staff: Caller,
+    mission: Mission | tuple[str, str],
+    action: str,
+    details: dict[str, Any],
+) -> None:
+    """Log what the workflow did for this caller: its rows are not written in this session.
+
+    ``mission`` is the row, or (mission id, client id) for one this session cannot see yet.
+    """
+    mission_id, client_id = (
+        (mission.id, mission.client_id) if isinstance(mission, Mission) else mission
+    )
+    record(
+        session,
+        staff.actor,
+        f"mission.{action}",
+        firm_id=staff.firm,
+        target=mission_id,
+        client_id=client_id,
+        mission_id=mission_id,
+        details=details,
+    )
 
 
 def check_letter_inputs(
@@ -123,6 +151,7 @@ async def create_mission(
         draft,
         MissionStart(mission_id, staff.firm, client.id, request_id),
     )
+    log_action(session, staff, (mission_id, client.id), "created", body.model_dump(mode="json"))
     return reread(mission_id)
 
 
@@ -169,6 +198,13 @@ async def change_line(
         frequency=body.frequency.value if body.frequency is not None else None,
     )
     await gateway.update(temporal, mission.id, MissionWorkflow.change_line, change)
+    log_action(
+        session,
+        staff,
+        mission,
+        "line_changed",
+        {"line_id": line.id, **body.model_dump(mode="json", exclude_none=True)},
+    )
     return reread(mission.id)
 
 
@@ -231,6 +267,17 @@ async def generate_letter(
         by=staff.name,
     )
     filed = await gateway.update(temporal, mission.id, MissionWorkflow.generate_letter, request)
+    log_action(
+        session,
+        staff,
+        mission,
+        "letter_generated",
+        {
+            **body.model_dump(mode="json"),
+            "document_id": filed.document_id,
+            "version": filed.version,
+        },
+    )
     return LetterCreated(document_id=filed.document_id, version=filed.version, status=filed.status)
 
 
@@ -245,6 +292,13 @@ async def request_signature(
     mission = firm_row(session, Mission, staff.firm, mission_id, "mission")
     ask = SignatureAsk(provider=(body or SignatureIn()).provider, by=staff.name)
     started = await gateway.update(temporal, mission.id, MissionWorkflow.request_signature, ask)
+    log_action(
+        session,
+        staff,
+        mission,
+        "signature_requested",
+        {"provider": ask.provider, "signature_id": started.signature_id},
+    )
     return SignatureCreated(
         signature_id=started.signature_id,
         provider_request_id=started.provider_request_id,
@@ -267,4 +321,5 @@ async def cancel_mission(
     await gateway.signal(
         temporal, mission.id, MissionWorkflow.cancel, CancelRequest(staff.name, reason)
     )
+    log_action(session, staff, mission, "cancel_requested", {"reason": reason})
     return mission_out(session, mission)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlmodel import select
 
-from api.deps import DbSession, FirmAdmin, Operator
-from api.errors import ApiError
-from api.schemas import Created, FirmCreated, FirmIn, StaffIn
+from api.deps import DbSession, FirmAdmin, Operator, firm_row
+from api.errors import ApiError, conflict
+from api.schemas import Created, FirmCreated, FirmIn, StaffIn, TokensRevoked
 from domain.enums import Role
 from domain.models import Firm, Staff
-from domain.tokens import issue_token
+from domain.tokens import issue_token, revoke_tokens
 
 router = APIRouter(prefix="/v1", tags=["platform"])
 
@@ -44,3 +44,21 @@ def create_staff(body: StaffIn, session: DbSession, admin: FirmAdmin) -> Created
     session.flush()
     token = issue_token(session, Role(body.role), firm_id=admin.firm, staff_id=staff.id)
     return Created(id=staff.id, token=token)
+
+
+@router.post("/staff/{staff_id}/tokens", status_code=201, response_model=Created)
+def issue_staff_token(staff_id: str, session: DbSession, admin: FirmAdmin) -> Created:
+    """A new token for a staff member, shown once (after a revocation, say)."""
+    staff = firm_row(session, Staff, admin.firm, staff_id, "staff member")
+    token = issue_token(session, Role(staff.role), firm_id=admin.firm, staff_id=staff.id)
+    return Created(id=staff.id, token=token)
+
+
+@router.delete("/staff/{staff_id}/tokens", response_model=TokensRevoked)
+def revoke_staff_tokens(staff_id: str, session: DbSession, admin: FirmAdmin) -> TokensRevoked:
+    """Every token of the staff member answers 401 from now on."""
+    staff = firm_row(session, Staff, admin.firm, staff_id, "staff member")
+    if staff.id == admin.staff_id:
+        # A firm whose only admin revoked itself would be locked out for good.
+        raise conflict("an admin cannot revoke their own tokens; another admin can")
+    return TokensRevoked(revoked=revoke_tokens(session, staff_id=staff.id))

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from sqlmodel import col, select
+import hashlib
+from typing import Annotated
 
-from api.deps import DbSession, FirmStaff, PortalClient
-from api.errors import ApiError, not_found
-from api.schemas import AnswerIn, WorkOut
-from domain.enums import WorkKind, WorkStatus
+from fastapi import APIRouter, File, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from sqlmodel import Session, col, select
+
+from api.deps import Caller, DbSession, FirmStaff, PortalClient
+from api.errors import ApiError, conflict, invalid, not_found, too_large
+from api.schemas import AnswerIn, DocumentOut, ErrorOut, WorkOut
+from domain.documents import file_document
+from domain.enums import DocumentKind, WorkKind, WorkStatus
+from domain.folders import client_files_folder
+from domain.ged import blob_store
 from domain.models import WorkItem, utcnow
+from domain.settings import get_settings
+from domain.uploads import UploadRefused, safe_name, sniff
 
 router = APIRouter(prefix="/v1", tags=["work"])
 
@@ -46,10 +55,8 @@ def list_information_requests(session: DbSession, client: PortalClient) -> list[
     return [WorkOut(**item.model_dump()) for item in items]
 
 
-@router.post("/portal/information-requests/{item_id}/answer", response_model=WorkOut)
-def answer_information_request(
-    item_id: str, body: AnswerIn, session: DbSession, client: PortalClient
-) -> WorkOut:
+def own_information_request(session: Session, client: Caller, item_id: str) -> WorkItem:
+    """The client's own information request, else 404 (another client's answers the same)."""
     item = session.get(WorkItem, item_id)
     if (
         item is None
@@ -57,8 +64,68 @@ def answer_information_request(
         or item.kind != WorkKind.information_request
     ):
         raise not_found(f"information request {item_id}")
+    return item
+
+
+@router.post("/portal/information-requests/{item_id}/answer", response_model=WorkOut)
+def answer_information_request(
+    item_id: str, body: AnswerIn, session: DbSession, client: PortalClient
+) -> WorkOut:
+    item = own_information_request(session, client, item_id)
     if item.status != WorkStatus.open:
         raise ApiError(409, "conflict", "this request has already been answered")
     item.status, item.answer, item.answered_at = WorkStatus.answered, body.answer, utcnow()
     session.flush()
     return WorkOut(**item.model_dump())
+
+
+@router.post(
+    "/portal/information-requests/{item_id}/files",
+    status_code=201,
+    response_model=DocumentOut,
+    responses={413: {"model": ErrorOut, "description": "The file is too large"}},
+)
+async def send_file(
+    item_id: str,
+    session: DbSession,
+    client: PortalClient,
+    file: Annotated[UploadFile, File()],
+) -> DocumentOut:
+    """A file answering the request, filed in the client's shared folder for the firm.
+
+    Stored by content: the same bytes sent twice for one request are one document.
+    """
+    item = own_information_request(session, client, item_id)
+    if item.status == WorkStatus.done:
+        raise conflict("this request is closed")
+    max_bytes = get_settings().upload_max_bytes
+    data = await file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise too_large("a file", max_bytes)
+    try:
+        kind = await run_in_threadpool(sniff, data, file.filename or "")
+        name = safe_name(file.filename, kind)
+    except UploadRefused as error:
+        raise invalid(f"this file cannot be accepted: {error}") from None
+    folder = client_files_folder(session, item.client_id)
+    if folder is None:
+        raise conflict("the client has no shared folder to receive files")
+    sha256 = hashlib.sha256(data).hexdigest()
+    # Off the event loop: writing up to the cap's bytes to the GED waits on the disk.
+    document = await run_in_threadpool(
+        file_document,
+        session,
+        blob_store(),
+        key=f"upload:{item.id}:{sha256}",
+        firm_id=item.firm_id,
+        client_id=item.client_id,
+        folder_id=folder.id,
+        mission_id=item.mission_id,
+        kind=DocumentKind.upload,
+        name=name,
+        version=1,
+        data=data,
+        content_type=kind.content_type,
+        work_item_id=item.id,
+    )
+    return DocumentOut(**document.model_dump())

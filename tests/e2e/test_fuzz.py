@@ -23,7 +23,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.app import app
-from tests.e2e.stack import Api, Stack
+from tests.e2e.stack import Api, Stack, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -65,7 +65,12 @@ def fuzz_firm(stack: Stack) -> FuzzFirm:
     admin = Api(stack.api, firm["admin_token"])
     staff = admin.post(
         "/v1/staff",
-        {"email": "f@fuzz.example", "first_name": "F", "last_name": "Z"},
+        {
+            "email": "f@fuzz.example",
+            "first_name": "F",
+            "last_name": "Z",
+            "legal_representative": True,
+        },
         expect=201,
     )
     service = admin.post(
@@ -84,6 +89,10 @@ def fuzz_firm(stack: Stack) -> FuzzFirm:
     portal = admin.post(
         f"/v1/clients/{client['id']}/portal-users", {"email": "c@fuzz.example"}, expect=201
     )
+    # Its tokens are the ones fuzzed revocations may end: never the client role's own.
+    spare = admin.post(
+        f"/v1/clients/{client['id']}/portal-users", {"email": "spare@fuzz.example"}, expect=201
+    )
     request = Api(stack.api, portal["token"]).post(
         "/v1/portal/service-requests", {"service_ids": [service["id"]]}, expect=201
     )
@@ -99,6 +108,7 @@ def fuzz_firm(stack: Stack) -> FuzzFirm:
         },
         expect=201,
     )
+    item_id = signed_information_request(stack, admin, client, staff["id"])
     return FuzzFirm(
         tokens={"staff": staff["token"], "client": portal["token"]},
         ids={
@@ -107,9 +117,58 @@ def fuzz_firm(stack: Stack) -> FuzzFirm:
             "request_id": request["id"],
             "mission_id": mission["id"],
             "line_id": mission["lines"][0]["id"],
+            "staff_id": staff["id"],
+            "portal_user_id": spare["id"],
+            "item_id": item_id,
             "provider": "yousign",
         },
     )
+
+
+def signed_information_request(
+    stack: Stack, admin: Api, client: dict[str, Any], partner_id: str
+) -> str:
+    """A signed mission's information request, so that answers and files reach past 404."""
+    service = admin.post(
+        "/v1/services",
+        {
+            "code": "F-IR",
+            "name": "Pièces",
+            "price": "10.00",
+            "frequency": "yearly",
+            "work": [{"kind": "information_request", "title": "Pièces de l'année"}],
+        },
+        expect=201,
+    )
+    mission = admin.post(
+        "/v1/missions",
+        {
+            "client_id": client["id"],
+            "name": "Fuzz signée",
+            "period_start": "2027-01-01",
+            "period_end": "2027-12-31",
+            "frequency": "yearly",
+            "lines": [{"service_id": service["id"]}],
+        },
+        expect=201,
+    )
+    folders = admin.get(f"/v1/clients/{client['id']}/folders")
+    admin.post(
+        f"/v1/missions/{mission['id']}/letter",
+        {
+            "template_id": "default",
+            "folder_id": next(f["id"] for f in folders if not f["shared_with_client"]),
+            "firm_representative_id": partner_id,
+            "client_representative_id": client["representatives"][0]["id"],
+        },
+        expect=201,
+    )
+    started = admin.post(f"/v1/missions/{mission['id']}/signature", {}, expect=202)
+    assert httpx.post(f"{stack.provider}/signer/{started['provider_request_id']}/sign").is_success
+    items = wait_for(
+        lambda: admin.get("/v1/tasks", params={"mission_id": mission["id"]}), "the mission's work"
+    )
+    return str(items[0]["id"])
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,9 @@ class World:
     a: dict[str, str]
     b: dict[str, str]
     a_staff: Api
+    a_admin: Api
     b_admin: Api
+    b_staff: Api
     portals: dict[str, Api]
     base: str
     a1_items: list[str] = field(default_factory=list)
@@ -158,6 +160,8 @@ def make_firm_b(stack: Stack) -> tuple[dict[str, str], Api]:
         "line": mission["lines"][0]["id"],
         "template": template["id"],
         "portal_token": portal["token"],
+        "portal_user": portal["id"],
+        "staff_token": staff["token"],
     }
     return ids, admin
 
@@ -233,12 +237,15 @@ def world(stack: Stack, staff: Api) -> World:
         "template": "default",
         "item": items[0]["id"],
         "a2_client": a2["id"],
+        "portal_user": demo["portal_user_id"],
     }
     return World(
         a=a,
         b=b,
         a_staff=staff,
+        a_admin=Api(stack.api, demo["admin_token"]),
         b_admin=b_admin,
+        b_staff=Api(stack.api, b["staff_token"]),
         portals={
             "a1": a1_portal,
             "a2": Api(stack.api, a2_portal["token"]),
@@ -264,8 +271,12 @@ def snapshot(world: World) -> dict[str, Any]:
                 "/v1/missions",
                 "/v1/tasks",
                 "/v1/letter-templates",
+                f"/v1/clients/{ids['client']}/audit",
+                f"/v1/missions/{ids['mission']}/audit",
             )
         }
+    # Tokens of firm B's staff member stay live (a revocation across firms would end them).
+    seen["b_staff"] = world.b_staff.get("/v1/services")
     for name, portal in world.portals.items():
         seen[name] = {
             path: portal.get(path)
@@ -274,7 +285,12 @@ def snapshot(world: World) -> dict[str, Any]:
     return seen
 
 
-def raw(api: Api, method: str, path: str, body: Any) -> httpx.Response:
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def raw(api: Api, method: str, path: str, body: Any, upload: bool = False) -> httpx.Response:
+    if upload:
+        return api.http.request(method, path, files={"file": ("releve.pdf", PDF)})
     return (
         api.http.request(method, path, json=body)
         if body is not None
@@ -304,6 +320,10 @@ class Probe:
     body: Any = None
     also: tuple[str, ...] = ()
     status: int = 404
+    # Firm A's admin makes the call: the operation is for admins only.
+    admin: bool = False
+    # Sent as a multipart file upload instead of a JSON body.
+    upload: bool = False
 
 
 STAFF_PROBES: dict[str, Probe] = {
@@ -399,6 +419,22 @@ STAFF_PROBES: dict[str, Probe] = {
         "request",
         mission_body("{client}", "{service}", service_request_id="{request}"),
     ),
+    "mission-audit": Probe("GET", "/v1/missions/{mission}/audit", "mission"),
+    "client-audit": Probe("GET", "/v1/clients/{client}/audit", "client"),
+    **{
+        f"{verb}-portal-token-b-{key}": Probe(
+            method,
+            "/v1/clients/{client}/portal-users/{portal_user}/tokens",
+            key,
+            also=("client", "portal_user"),
+        )
+        if key == "client"
+        else Probe(method, "/v1/clients/{client}/portal-users/{portal_user}/tokens", key)
+        for verb, method in (("issue", "POST"), ("revoke", "DELETE"))
+        for key in ("client", "portal_user")
+    },
+    "issue-staff-token": Probe("POST", "/v1/staff/{staff}/tokens", "staff", admin=True),
+    "revoke-staff-tokens": Probe("DELETE", "/v1/staff/{staff}/tokens", "staff", admin=True),
 }
 
 
@@ -406,11 +442,15 @@ def check_probe(world: World, caller: Api, probe: Probe, ids: dict[str, str], ot
     """Call with ``other`` in place of the target's id, then with a missing id; compare."""
     before = snapshot(world)
     foreign = {**ids, probe.target: other}
-    response = raw(caller, probe.method, fill(probe.path, foreign), fill(probe.body, foreign))
+    response = raw(
+        caller, probe.method, fill(probe.path, foreign), fill(probe.body, foreign), probe.upload
+    )
     after = snapshot(world)
     absent = missing(other)
     control = {**ids, probe.target: absent}
-    reference = raw(caller, probe.method, fill(probe.path, control), fill(probe.body, control))
+    reference = raw(
+        caller, probe.method, fill(probe.path, control), fill(probe.body, control), probe.upload
+    )
 
     assert response.status_code == probe.status, response.text
     assert reference.status_code == probe.status, reference.text
@@ -422,7 +462,8 @@ def check_probe(world: World, caller: Api, probe: Probe, ids: dict[str, str], ot
 def test_firm_a_staff_cannot_reach_firm_b(world: World, name: str) -> None:
     probe = STAFF_PROBES[name]
     ids = {**world.a, **{key: world.b[key] for key in probe.also}}
-    check_probe(world, world.a_staff, probe, ids, world.b[probe.target])
+    caller = world.a_admin if probe.admin else world.a_staff
+    check_probe(world, caller, probe, ids, world.b[probe.target])
 
 
 PORTAL_PROBES: dict[str, tuple[str, Probe]] = {
@@ -436,6 +477,9 @@ PORTAL_PROBES: dict[str, tuple[str, Probe]] = {
             "/v1/portal/information-requests/{item}/answer",
             "item",
             {"answer": "Voici mes relevés"},
+        ),
+        "send-file": Probe(
+            "POST", "/v1/portal/information-requests/{item}/files", "item", upload=True
         ),
     }.items()
 }
@@ -498,6 +542,8 @@ PATH_IDS = {
     "mission_id": "mission",
     "line_id": "line",
     "item_id": "item",
+    "staff_id": "staff",
+    "portal_user_id": "portal_user",
 }
 
 
