@@ -53,11 +53,7 @@ class Cluster:
     data_dir: Path
     database_url: str
     webhook_url: str
-    ports: dict[str, int] = field(
-        default_factory=lambda: {
-            name: free_port() for name in ("api", "temporal", "ui", "provider")
-        }
-    )
+    ports: dict[str, int] = field(default_factory=lambda: {name: free_port() for name in PORTS})
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     demo: dict[str, Any] = field(default_factory=dict)
     # How many times each worker has said it polls: a restarted worker must say it once more.
@@ -155,15 +151,25 @@ class Cluster:
 
     def wait_worker_ready(self, name: str = "worker", seconds: float = 90) -> None:
         def ready() -> bool:
-            process = self.processes[name]
-            assert process.poll() is None, f"{name} exited: {self.log(name)[-2000:]}"
-            return self.log(name).count("workers polling") > self.ready_marks.get(name, 0)
+            return self.alive(name) and (
+                self.log(name).count("workers polling") > self.ready_marks.get(name, 0)
+            )
 
         wait_for(ready, f"{name} to poll its queues", seconds)
         self.ready_marks[name] = self.log(name).count("workers polling")
 
+    def alive(self, name: str) -> bool:
+        """True while `name` runs; its log's end in the failure when it has exited."""
+        code = self.processes[name].poll()
+        assert code is None, f"{name} exited with {code}: {self.log(name)[-2000:]}"
+        return True
+
     def wait_temporal_ready(self, seconds: float = 60) -> None:
-        wait_for(lambda: answers(self.ports["temporal"]), "the Temporal dev server", seconds)
+        wait_for(
+            lambda: self.alive("temporal") and answers(self.ports["temporal"]),
+            "the Temporal dev server",
+            seconds,
+        )
 
     def wait_deliveries(self, count: int) -> list[Delivery]:
         """The first `count` webhooks the provider sent, once it has sent them."""
@@ -176,17 +182,30 @@ class Cluster:
         return stop_process(self.processes[name], sig)
 
     def start_all(self, **worker_env: str) -> None:
-        """Migrate, start every piece at once, wait until each answers, then seed a firm."""
+        """Migrate, start every piece, wait until each answers, then seed a firm."""
         self.migrate()
-        self.start_temporal()
-        self.start_api()
         self.start_provider()
-        self.wait_temporal_ready()
+        self.start_temporal_on_free_ports()
+        self.start_api()
         self.start_worker(**worker_env)
-        wait_for(lambda: _healthy(self.api), "the API")
-        wait_for(lambda: answers(self.ports["provider"]), "the provider")
+        wait_for(lambda: self.alive("api") and _healthy(self.api), "the API")
+        wait_for(lambda: self.alive("provider") and answers(self.ports["provider"]), "provider")
         self.wait_worker_ready()
         self.demo = seed_demo(self.api, self.secret("operator_token"))
+
+    def start_temporal_on_free_ports(self, tries: int = 3) -> None:
+        """A port found free may be taken by another test's process before Temporal binds it:
+        then the dev server exits, and it is started again on other ports."""
+        for _ in range(tries - 1):
+            self.start_temporal()
+            try:
+                self.wait_temporal_ready()
+                return
+            except AssertionError:
+                stop_process(self.processes["temporal"], signal.SIGKILL)
+                self.ports.update(temporal=free_port(), ui=free_port())
+        self.start_temporal()
+        self.wait_temporal_ready()
 
     def stop_all(self) -> None:
         for process in reversed(self.processes.values()):
@@ -218,6 +237,11 @@ def processes_mentioning(marker: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def pool_jobs(data_dir: Path, worker: str = "worker") -> list[Path]:
+    """Conversions handed to a worker's LibreOffice (the pool makes a job directory for each)."""
+    return list((data_dir / f"tmp-{worker}").glob("sceau-pool-*/slot-*/job-*"))
 
 
 def libreoffice_pids(data_dir: Path, worker: str = "worker") -> list[int]:

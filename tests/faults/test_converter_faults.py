@@ -18,7 +18,7 @@ from tests.faults.checks import (
     rows,
     wait_activity_running,
 )
-from tests.faults.cluster import Cluster, libreoffice_pids, signal_all
+from tests.faults.cluster import Cluster, libreoffice_pids, pool_jobs, signal_all
 from tests.faults.conftest import running_cluster
 
 pytestmark = pytest.mark.faults
@@ -52,10 +52,16 @@ def test_libreoffice_killed_mid_conversion_the_letter_is_converted_and_filed_onc
             timeout=120,
         )
         wait_activity_running(cluster, mission.workflow_id, "convert_to_pdf")
+        # The letter is in LibreOffice's hands (its job directory exists): kill it now.
+        wait_for(lambda: pool_jobs(cluster.data_dir), "the conversion to reach LibreOffice")
         signal_all(victims, signal.SIGKILL)
         answer = letter.result()
     assert answer.status_code == 201, answer.text
     assert answer.json()["version"] == 1
+    # Retried: by the pool on a fresh LibreOffice, or else by Temporal.
+    retried_by_pool = "LibreOffice slot 0 died" in cluster.log("worker")
+    (attempt,) = activity_attempts(cluster, mission.workflow_id, "convert_to_pdf")
+    assert retried_by_pool or attempt >= 2
     # The pool replaced the killed LibreOffice with a new one.
     replacement = wait_for(lambda: libreoffice_pids(cluster.data_dir), "a new LibreOffice")
     assert not set(replacement) & set(victims)
