@@ -108,6 +108,15 @@ def rows(database_url: str, query: str, **params: Any) -> list[Any]:
         engine.dispose()
 
 
+def execute(database_url: str, statement: str, **params: Any) -> None:
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(statement), params)
+    finally:
+        engine.dispose()
+
+
 def provider_requests(cluster: Cluster, external_id: str) -> list[dict[str, Any]]:
     """The local provider's signature requests that carry `external_id`, from its state files."""
     requests = cluster.data_dir / "signature_provider" / "requests"

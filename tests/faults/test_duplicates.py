@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.faults.checks import Mission, assert_exactly_once
+from tests.faults.checks import Mission, assert_exactly_once, execute
 from tests.faults.cluster import Cluster
 from tests.faults.conftest import running_cluster
 from tests.faults.relay import Delivery
@@ -89,3 +89,31 @@ def test_two_letter_requests_at_once_give_two_versions_in_order(cluster: Cluster
     assert_exactly_once(
         mission, ["draft"] + ["letter_generated"] * len(accepted), letters=len(accepted)
     )
+
+
+def test_the_checks_catch_a_document_or_a_transition_recorded_twice(cluster: Cluster) -> None:
+    """`assert_exactly_once` itself: a second copy of a letter or of a transition fails it."""
+    mission = Mission.create(cluster)
+    mission.generate_letter()
+    assert_exactly_once(mission, ["draft", "letter_generated"])
+    copy = (
+        "INSERT INTO document (id, key, firm_id, client_id, folder_id, mission_id, kind, name,"
+        " version, sha256, size, content_type, created_at)"
+        " SELECT 'doc_copy', key || '-copy', firm_id, client_id, folder_id, mission_id, kind,"
+        " name, version, sha256, size, content_type, created_at FROM document"
+        " WHERE mission_id = :m"
+    )
+    execute(cluster.database_url, copy, m=mission.id)
+    with pytest.raises(AssertionError):
+        assert_exactly_once(mission, ["draft", "letter_generated"])
+    execute(cluster.database_url, "DELETE FROM document WHERE id = 'doc_copy'")
+    assert_exactly_once(mission, ["draft", "letter_generated"])
+
+    again = (
+        "INSERT INTO missionevent (mission_id, seq, status, at, by, reason)"
+        " SELECT mission_id, seq + 1, status, at, by, reason FROM missionevent"
+        " WHERE mission_id = :m AND seq = 2"
+    )
+    execute(cluster.database_url, again, m=mission.id)
+    with pytest.raises(AssertionError):
+        assert_exactly_once(mission, ["draft", "letter_generated"])
