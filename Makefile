@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps run test lint histories fuzz clean
+.PHONY: install system-deps run test faults lint histories fuzz clean
 
 install: $(STAMP) system-deps
 
@@ -23,6 +23,11 @@ run: install
 
 test: install
 	$(BIN)/pytest
+
+# Every fault-injection case, the slow ones too (a worker killed mid-conversion waits out
+# the 3-minute activity timeout); `make test` runs only the quick ones. See tests/faults/.
+faults: install
+	$(BIN)/pytest -m faults tests/faults
 
 lint: install
 	$(BIN)/ruff check .

@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -87,6 +88,19 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body("conflict", "this conflicts with a record written meanwhile"),
             status_code=409,
         )
+
+    async def _database_unavailable(_: Request, error: Exception) -> JSONResponse:
+        # The database went away (restart, network): a passing state, not a bug of the request.
+        # 503 tells a caller, the signature provider's webhooks among them, to try again.
+        log.warning("database unavailable: %s", str(error).splitlines()[0])
+        return JSONResponse(
+            error_body("database_unavailable", "the database cannot be reached; try again"),
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    for unavailable in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(unavailable, _database_unavailable)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:

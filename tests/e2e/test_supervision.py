@@ -6,11 +6,18 @@ import os
 import signal
 from pathlib import Path
 
+import httpx
+
 from tests.e2e.stack import Api, Stack, wait_for
 
 
 def worker_pids(data_dir: Path) -> list[int]:
     """The worker processes of this stack (found by their data directory)."""
+    return child_pids(data_dir, b"worker")
+
+
+def child_pids(data_dir: Path, word: bytes) -> list[int]:
+    """This stack's processes (found by their data directory) with `word` in their command."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -20,7 +27,7 @@ def worker_pids(data_dir: Path) -> list[int]:
             environ = (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"worker" in command and f"SCEAU_DATA_DIR={data_dir}".encode() in environ:
+        if word in command and f"SCEAU_DATA_DIR={data_dir}".encode() in environ:
             pids.append(int(entry.name))
     return pids
 
@@ -53,3 +60,27 @@ def test_a_killed_worker_is_restarted_and_work_goes_on(stack: Stack, staff: Api)
     }
     preview = staff.post(f"/v1/missions/{mission['id']}/letter/preview", people)
     assert preview.startswith(b"%PDF")
+
+
+def test_a_killed_api_and_provider_are_restarted_with_their_state(stack: Stack, staff: Api) -> None:
+    log = stack.data_dir / "run.out"
+    for name, word, url in (
+        ("api", b"api.app:app", f"{stack.api}/healthz"),
+        ("provider", b"signature_provider", f"{stack.provider}/signer/none"),
+    ):
+        (victim,) = child_pids(stack.data_dir, word)
+        os.kill(victim, signal.SIGKILL)
+        wait_for(lambda n=name: f"{n} exited with code -9; restarted" in log.read_text(), name)
+        (replacement,) = wait_for(lambda w=word: child_pids(stack.data_dir, w), f"a new {name}")
+        assert replacement != victim
+        wait_for(lambda u=url: answers(u), f"the new {name} to answer")
+    # The restarted API reads the same database: the demo client is still there.
+    assert staff.get(f"/v1/clients/{stack.demo['client_id']}")["id"] == stack.demo["client_id"]
+
+
+def answers(url: str) -> bool:
+    try:
+        httpx.get(url, timeout=1)
+    except httpx.HTTPError:
+        return False
+    return True
