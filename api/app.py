@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.observability import install_observability
 from api.routers import (
     catalogue,
     clients,
@@ -23,6 +24,8 @@ from api.routers import (
     work,
 )
 from api.schemas import ErrorOut
+from domain.logs import configure_logging
+from domain.settings import get_settings
 from domain.temporal import connect
 
 log = logging.getLogger("sceau.api")
@@ -30,6 +33,7 @@ log = logging.getLogger("sceau.api")
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    configure_logging(get_settings(), "api")
     try:
         app.state.temporal = await connect()
     except Exception as error:  # reads still work; the first mission move retries the connection
@@ -58,6 +62,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_observability(app)
     for module in (
         health,
         platform,
