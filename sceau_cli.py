@@ -73,6 +73,8 @@ def provider_command(settings: Settings) -> list[str]:
         PYTHON,
         "-m",
         "signature_provider",
+        "--host",
+        settings.signature_provider_host,
         "--port",
         str(settings.signature_provider_port),
         # The API key and the webhook secret travel in the environment, out of `ps`.
@@ -238,7 +240,7 @@ def convert_files(settings: Settings, files: list[Path], outdir: Path) -> int:
     return 1 if failures else 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sceau", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="Temporal, worker, API and signature provider, seeded")
@@ -250,7 +252,11 @@ def main(argv: list[str] | None = None) -> int:
     convert = pdf.add_parser("convert", help="convert .docx files to PDF/A-2b through the pool")
     convert.add_argument("files", nargs="+", type=Path)
     convert.add_argument("--outdir", type=Path, required=True)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     settings = get_settings()
     if args.command == "run":
         return run_all(settings)

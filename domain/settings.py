@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     yousign_api_key: str = ""
     yousign_webhook_secret: str = ""
     signature_provider_port: int = 8100
+    signature_provider_host: str = "127.0.0.1"
     # Where the local provider delivers its webhooks; Sceau's own API by default.
     webhook_url: str = ""
     # Worker processes `sceau run` starts; they share the task queues.
