@@ -1,9 +1,17 @@
-# One image for the API, the workers and the local signature provider.
+# One image for the API, both workers, migrations and the local signature provider; the
+# compose service's command (`sceau api`, `sceau worker`, …) and SCEAU_ settings pick the role.
 FROM python:3.11-slim-bookworm
+
+# What scripts/install-system-deps.sh installs on a developer's machine: LibreOffice Writer
+# (headless) and its UNO bindings for Debian's Python, which drives the warm converter pool,
+# with metric-compatible fonts; tests/unit/test_deployment.py keeps the two lists equal.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libreoffice-writer-nogui \
-      fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2 fonts-dejavu-core \
+ && apt-get install -y --no-install-recommends \
+      libreoffice-writer-nogui python3-uno fonts-crosextra-carlito fonts-crosextra-caladea \
+      fonts-liberation2 fonts-dejavu-core poppler-utils \
  && rm -rf /var/lib/apt/lists/*
+
+RUN useradd --create-home --uid 10001 sceau
 WORKDIR /app
 COPY pyproject.toml ./
 COPY api api
@@ -14,7 +22,14 @@ COPY signature_provider signature_provider
 COPY migrations migrations
 COPY templates templates
 COPY worker.py sceau_cli.py supervisor.py ./
-RUN pip install --no-cache-dir .
-ENV SCEAU_DATA_DIR=/data
+# Editable: the code finds templates/ and migrations/ beside its packages.
+RUN pip install --no-cache-dir -e '.[tracing]'
+
+ENV SCEAU_DATA_DIR=/data \
+    SCEAU_PDF_POOL_PYTHON=/usr/bin/python3 \
+    SCEAU_LOG_FORMAT=json
+RUN mkdir -p /data && chown sceau /data
+USER sceau
 VOLUME /data
+EXPOSE 8000 8100 9464
 CMD ["sceau", "api"]

@@ -63,8 +63,8 @@ def temporal_dev_server(settings: Settings) -> list[str]:
         "--log-level",
         "warn",
     ]
-    for name in SEARCH_ATTRIBUTES:
-        command += ["--search-attribute", f"{name}=Keyword"]
+    for name, kind in SEARCH_ATTRIBUTES.items():
+        command += ["--search-attribute", f"{name}={kind}"]
     return command
 
 
@@ -73,6 +73,8 @@ def provider_command(settings: Settings) -> list[str]:
         PYTHON,
         "-m",
         "signature_provider",
+        "--host",
+        settings.signature_provider_host,
         "--port",
         str(settings.signature_provider_port),
         # The API key and the webhook secret travel in the environment, out of `ps`.
@@ -119,6 +121,13 @@ def child_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def worker_env(settings: Settings, index: int) -> dict[str, str]:
+    """Worker N's own settings: its metrics port is the configured one + N - 1."""
+    if not settings.worker_metrics_port:
+        return {}
+    return {"SCEAU_WORKER_METRICS_PORT": str(settings.worker_metrics_port + index - 1)}
+
+
 def run_all(settings: Settings) -> int:
     prepare(settings)
     supervisor = Supervisor(settings.data_dir, child_env(settings))
@@ -140,7 +149,7 @@ def run_all(settings: Settings) -> int:
             wait_until(lambda: answers(settings.temporal_address), "the Temporal dev server")
         for index in range(1, settings.workers + 1):
             name = "worker" if settings.workers == 1 else f"worker-{index}"
-            supervisor.start(name, [PYTHON, "-m", "worker"])
+            supervisor.start(name, [PYTHON, "-m", "worker"], worker_env(settings, index))
         supervisor.start("provider", provider_command(settings))
         supervisor.start("api", api_command(settings))
         wait_until(lambda: api_healthy(api_url), "the API")
@@ -170,6 +179,13 @@ def seed(settings: Settings, api_url: str) -> dict[str, object]:
     return demo
 
 
+def worker_metrics(settings: Settings) -> str:
+    if not settings.worker_metrics_port:
+        return ""
+    ports = [settings.worker_metrics_port + index for index in range(settings.workers)]
+    return ", " + ", ".join(f"http://127.0.0.1:{port}/metrics" for port in ports) + " (workers)"
+
+
 def print_welcome(settings: Settings, api_url: str, demo: dict[str, object]) -> None:
     host = settings.temporal_address.rpartition(":")[0] or "127.0.0.1"
     print(
@@ -178,7 +194,8 @@ Sceau is running.
   API                 {api_url}   (docs: {api_url}/docs)
   Temporal Web UI     http://{host}:{settings.temporal_ui_port}
   Signature provider  http://127.0.0.1:{settings.signature_provider_port}
-  Logs                {settings.data_dir}/*.log
+  Logs                {settings.data_dir}/*.log   (JSON lines; SCEAU_LOG_FORMAT=text for plain)
+  Metrics             {api_url}/metrics (API){worker_metrics(settings)}
 
 Demo firm (also in {settings.data_dir}/demo.json):
   export SCEAU=http://{settings.api_host}:{settings.api_port}
@@ -223,7 +240,7 @@ def convert_files(settings: Settings, files: list[Path], outdir: Path) -> int:
     return 1 if failures else 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sceau", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="Temporal, worker, API and signature provider, seeded")
@@ -235,7 +252,11 @@ def main(argv: list[str] | None = None) -> int:
     convert = pdf.add_parser("convert", help="convert .docx files to PDF/A-2b through the pool")
     convert.add_argument("files", nargs="+", type=Path)
     convert.add_argument("--outdir", type=Path, required=True)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     settings = get_settings()
     if args.command == "run":
         return run_all(settings)

@@ -22,6 +22,8 @@ class Child:
     name: str
     command: list[str]
     process: subprocess.Popen[bytes]
+    # Settings for this child only (e.g. its own metrics port), over the shared environment.
+    env: dict[str, str] = field(default_factory=dict)
     restarts: deque[float] = field(default_factory=deque)
 
 
@@ -30,15 +32,16 @@ class Supervisor:
         self.log_dir, self.env = log_dir, env
         self.children: list[Child] = []
 
-    def _spawn(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
         try:
-            return subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
+            return subprocess.Popen(command, env={**self.env, **env}, stdout=log, stderr=log)
         finally:
             log.close()
 
-    def start(self, name: str, command: list[str]) -> None:
-        self.children.append(Child(name, command, self._spawn(name, command)))
+    def start(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
+        env = env or {}
+        self.children.append(Child(name, command, self._spawn(name, command, env), env))
 
     def check(self) -> None:
         """Restart each child that has exited; raise GaveUp when one keeps dying."""
@@ -55,7 +58,7 @@ class Supervisor:
                     f" see {self.log_dir / child.name}.log"
                 )
             child.restarts.append(now)
-            child.process = self._spawn(child.name, child.command)
+            child.process = self._spawn(child.name, child.command, child.env)
             print(
                 f"{time.strftime('%H:%M:%S')} {child.name} exited with code {code}; restarted"
                 f" (pid {child.process.pid}, log {self.log_dir / child.name}.log)",

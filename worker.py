@@ -30,8 +30,10 @@ from activities.signature import (
     send_for_signature,
 )
 from activities.work import create_work
+from domain.logs import configure_logging
 from domain.settings import get_settings
-from domain.temporal import connect, register_search_attributes
+from domain.temporal import connect, metrics_runtime, register_search_attributes
+from domain.tracing import flush_traces
 from workflows.messages import DOCUMENTS_QUEUE, MISSIONS_QUEUE
 from workflows.mission import MissionWorkflow
 from workflows.preview import LetterPreviewWorkflow
@@ -53,37 +55,58 @@ MISSION_ACTIVITIES: list[Callable[..., Any]] = [
 DOCUMENT_ACTIVITIES: list[Callable[..., Any]] = [render_letter, convert_letter]
 
 
-def build_workers(client: Client, executor: ThreadPoolExecutor) -> list[Worker]:
-    return [
-        Worker(
-            client,
-            task_queue=MISSIONS_QUEUE,
-            workflows=[MissionWorkflow, LetterPreviewWorkflow],
-            activities=MISSION_ACTIVITIES,
-            activity_executor=executor,
-        ),
-        Worker(
-            client,
-            task_queue=DOCUMENTS_QUEUE,
-            activities=DOCUMENT_ACTIVITIES,
-            activity_executor=executor,
-            # One document activity per warm LibreOffice process.
-            max_concurrent_activities=get_settings().pdf_pool_size,
-        ),
-    ]
+def build_workers(
+    client: Client, executor: ThreadPoolExecutor, queues: list[str] | None = None
+) -> list[Worker]:
+    """Workers for the given task queues (both by default)."""
+    queues = queues or [MISSIONS_QUEUE, DOCUMENTS_QUEUE]
+    unknown = set(queues) - {MISSIONS_QUEUE, DOCUMENTS_QUEUE}
+    if unknown:
+        raise SystemExit(f"unknown task queue(s) in SCEAU_WORKER_QUEUES: {sorted(unknown)}")
+    workers = []
+    if MISSIONS_QUEUE in queues:
+        workers.append(
+            Worker(
+                client,
+                task_queue=MISSIONS_QUEUE,
+                workflows=[MissionWorkflow, LetterPreviewWorkflow],
+                activities=MISSION_ACTIVITIES,
+                activity_executor=executor,
+            )
+        )
+    if DOCUMENTS_QUEUE in queues:
+        workers.append(
+            Worker(
+                client,
+                task_queue=DOCUMENTS_QUEUE,
+                activities=DOCUMENT_ACTIVITIES,
+                activity_executor=executor,
+                # One document activity per warm LibreOffice process.
+                max_concurrent_activities=get_settings().pdf_pool_size,
+            )
+        )
+    return workers
 
 
 async def run_workers() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    client = await connect(get_settings())
+    settings = get_settings()
+    configure_logging(settings, "worker")
+    queues = settings.queues
+    # The SDK's metrics (activity latency, failures, schedule-to-start lag) for Prometheus.
+    runtime = metrics_runtime(settings, "worker")
+    client = await connect(settings, runtime=runtime, service="worker")
     # Before polling: a workflow that upserts an unregistered attribute stalls.
     await register_search_attributes(client)
-    # Started up front, so that a machine without LibreOffice fails here, loudly.
-    converter_pool()
+    if DOCUMENTS_QUEUE in queues:
+        # Started up front, so that a machine without LibreOffice fails here, loudly.
+        converter_pool()
     with ThreadPoolExecutor(max_workers=16) as executor:
-        workers = build_workers(client, executor)
+        workers = build_workers(client, executor, queues)
         logging.getLogger("sceau.worker").info(
-            "workers polling %s and %s", MISSIONS_QUEUE, DOCUMENTS_QUEUE
+            "workers polling %s; metrics %s",
+            ", ".join(queues),
+            f"on :{settings.worker_metrics_port}" if runtime else "off",
+            extra={"queues": queues, "metrics_port": settings.worker_metrics_port},
         )
         # SIGTERM and SIGINT end the workers cleanly, so the pool's LibreOffice processes
         # are stopped with them instead of outliving the worker.
@@ -104,6 +127,7 @@ async def run_workers() -> None:
             await asyncio.gather(*(worker.shutdown() for worker in workers))
             await asyncio.gather(running, return_exceptions=True)
             close_converter_pool()
+            flush_traces()
 
 
 def main() -> None:

@@ -78,6 +78,13 @@ def record_transition(transition: TransitionInput) -> None:
                 details={"status": transition.status, "reason": transition.reason[:300]},
             )
         )
+    # Temporal's activity logger tags the line with the workflow (and so the mission) id.
+    activity.logger.info(
+        "mission %s is now %s",
+        transition.mission_id,
+        transition.status,
+        extra={"status": transition.status, "by": transition.by, "seq": transition.seq},
+    )
 
 
 def request_task(mission: Mission, service_request_id: str, today: date) -> WorkItem:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.limits import LimitBody
+from api.observability import install_observability
 from api.routers import (
     audit,
     catalogue,
@@ -25,6 +26,8 @@ from api.routers import (
     work,
 )
 from api.schemas import ErrorOut
+from domain.logs import configure_logging
+from domain.settings import get_settings
 from domain.temporal import connect
 
 log = logging.getLogger("sceau.api")
@@ -32,6 +35,7 @@ log = logging.getLogger("sceau.api")
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    configure_logging(get_settings(), "api")
     try:
         app.state.temporal = await connect()
     except Exception as error:  # reads still work; the first mission move retries the connection
@@ -61,6 +65,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(LimitBody)
+    install_observability(app)
     for module in (
         health,
         platform,

@@ -65,6 +65,12 @@ def start_operation(start: MissionStart) -> WithStartWorkflowOperation[Any, Any]
         task_queue=MISSIONS_QUEUE,
         # A retried API call joins the workflow it already started.
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        # Shown in the Web UI beside the search attributes, for operators.
+        memo={
+            "mission_id": start.mission_id,
+            "firm_id": start.firm_id,
+            "client_id": start.client_id,
+        },
     )
 
 

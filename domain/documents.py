@@ -8,13 +8,13 @@ from collections.abc import Callable
 from sqlmodel import Session, select
 
 from domain.enums import DocumentKind
-from domain.ged import LocalBlobStore
+from domain.ged import BlobStore
 from domain.models import Document
 
 
 def file_document(
     session: Session,
-    blobs: LocalBlobStore,
+    blobs: BlobStore,
     *,
     key: str,
     firm_id: str,

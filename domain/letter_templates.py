@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from domain.ged import LocalBlobStore
+from domain.ged import BlobStore
 from domain.models import LetterTemplate
 
 DEFAULT_TEMPLATE_ID = "default"
@@ -16,7 +16,7 @@ DEFAULT_TEMPLATE_PATH = TEMPLATES_DIR / "lettre_de_mission.docx"
 
 
 def template_bytes(
-    session: Session, blobs: LocalBlobStore, firm_id: str, template_id: str
+    session: Session, blobs: BlobStore, firm_id: str, template_id: str
 ) -> bytes | None:
     """The template's .docx, or None when the firm has no such template."""
     if template_id == DEFAULT_TEMPLATE_ID:

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     yousign_api_key: str = ""
     yousign_webhook_secret: str = ""
     signature_provider_port: int = 8100
+    signature_provider_host: str = "127.0.0.1"
     # Where the local provider delivers its webhooks; Sceau's own API by default.
     webhook_url: str = ""
     # Worker processes `sceau run` starts; they share the task queues.
@@ -58,10 +59,37 @@ class Settings(BaseSettings):
     # Largest letter template a firm may upload, and largest file a client may send.
     template_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    # Which task queues `sceau worker` polls (comma-separated): split them to scale the
+    # documents worker (LibreOffice) apart from the missions worker.
+    worker_queues: str = "missions,documents"
+    # Logs: JSON lines (request_id, mission_id, workflow_id) or plain text for a terminal.
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
+    # The worker's Temporal SDK metrics (Prometheus text at http://host:port/metrics);
+    # port 0 turns them off. `sceau run` gives worker N the port + N - 1.
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int = Field(default=9464, ge=0, le=65535)
+    # Traces through temporalio.contrib.opentelemetry to this OTLP/HTTP collector
+    # (e.g. http://collector:4318); empty: no tracing. Needs the `tracing` extra.
+    otlp_endpoint: str = ""
+    # Where the GED keeps document bytes: the data directory, or an S3-compatible bucket.
+    ged_backend: Literal["local", "s3"] = "local"
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    # Empty: AWS S3 itself; else an S3-compatible server (MinIO, Ceph, Garage...).
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    # Empty: boto3's usual credential chain (AWS_* variables, instance role...).
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
 
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'sceau.db'}"
+
+    @property
+    def queues(self) -> list[str]:
+        return [name.strip() for name in self.worker_queues.split(",") if name.strip()]
 
     @property
     def ged_dir(self) -> Path:

@@ -32,6 +32,8 @@ class Stack:
     api: str
     provider: str
     temporal: str
+    # The first worker's SDK metrics (worker N serves on this port + N - 1).
+    worker_metrics: str
     data_dir: Path
     demo: dict[str, Any]
 
@@ -40,8 +42,10 @@ class Stack:
 
 
 @contextmanager
-def running_stack(data_dir: Path, database_url: str, timeout: float = 180) -> Iterator[Stack]:
-    ports = {name: free_port() for name in ("api", "temporal", "ui", "provider")}
+def running_stack(
+    data_dir: Path, database_url: str, timeout: float = 180, extra_env: dict[str, str] | None = None
+) -> Iterator[Stack]:
+    ports = {name: free_port() for name in ("api", "temporal", "ui", "provider", "metrics")}
     env = {
         **os.environ,
         "SCEAU_DATA_DIR": str(data_dir),
@@ -50,6 +54,8 @@ def running_stack(data_dir: Path, database_url: str, timeout: float = 180) -> It
         "SCEAU_TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}",
         "SCEAU_TEMPORAL_UI_PORT": str(ports["ui"]),
         "SCEAU_SIGNATURE_PROVIDER_PORT": str(ports["provider"]),
+        "SCEAU_WORKER_METRICS_PORT": str(ports["metrics"]),
+        **(extra_env or {}),
     }
     output = open(data_dir / "run.out", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen([str(SCEAU), "run"], env=env, stdout=output, stderr=output)
@@ -65,6 +71,7 @@ def running_stack(data_dir: Path, database_url: str, timeout: float = 180) -> It
             api=f"http://127.0.0.1:{ports['api']}",
             provider=f"http://127.0.0.1:{ports['provider']}",
             temporal=f"127.0.0.1:{ports['temporal']}",
+            worker_metrics=f"http://127.0.0.1:{ports['metrics']}/metrics",
             data_dir=data_dir,
             demo=json.loads(demo_file.read_text()),
         )

@@ -39,6 +39,12 @@ async def test_missions_are_found_by_status_firm_and_client(stack: Stack, staff:
 
     workflow_id = f"mission-{mission['id']}"
     assert await listed(query, workflow_id)
+    described = await temporal.get_workflow_handle(workflow_id).describe()
+    assert await described.memo() == {
+        "mission_id": mission["id"],
+        "firm_id": demo["firm_id"],
+        "client_id": demo["client_id"],
+    }
 
     staff.post(f"/v1/missions/{mission['id']}/cancel", {"reason": "fin du test"}, expect=202)
     assert await listed(

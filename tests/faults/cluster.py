@@ -89,6 +89,8 @@ class Cluster:
             "SCEAU_WEBHOOK_URL": self.webhook_url,
             # One warm LibreOffice per worker is enough here and halves the start-up.
             "SCEAU_PDF_POOL_SIZE": "1",
+            # Several workers run at once here; their SDK metrics are not under test.
+            "SCEAU_WORKER_METRICS_PORT": "0",
             **overrides,
         }
 

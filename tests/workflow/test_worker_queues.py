@@ -1,0 +1,42 @@
+"""SCEAU_WORKER_QUEUES splits the worker: a missions worker and a documents worker."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from worker import DOCUMENT_ACTIVITIES, MISSION_ACTIVITIES, build_workers
+from workflows.messages import DOCUMENTS_QUEUE, MISSIONS_QUEUE
+
+
+@pytest.mark.parametrize(
+    ("queues", "expected"),
+    [
+        (None, [MISSIONS_QUEUE, DOCUMENTS_QUEUE]),
+        ([MISSIONS_QUEUE], [MISSIONS_QUEUE]),
+        ([DOCUMENTS_QUEUE], [DOCUMENTS_QUEUE]),
+    ],
+)
+async def test_workers_poll_the_chosen_queues(
+    env: WorkflowEnvironment, queues: list[str] | None, expected: list[str]
+) -> None:
+    # A client of its own: the SDK refuses a second worker on a queue for the same client.
+    client = await Client.connect(
+        env.client.service_client.config.target_host, namespace=env.client.namespace
+    )
+    with ThreadPoolExecutor(max_workers=16) as executor:
+        workers = build_workers(client, executor, queues)
+    assert [worker.task_queue for worker in workers] == expected
+    activities = {worker.task_queue: len(worker.config()["activities"]) for worker in workers}
+    if MISSIONS_QUEUE in activities:
+        assert activities[MISSIONS_QUEUE] == len(MISSION_ACTIVITIES)
+    if DOCUMENTS_QUEUE in activities:
+        assert activities[DOCUMENTS_QUEUE] == len(DOCUMENT_ACTIVITIES)
+
+
+def test_an_unknown_queue_stops_the_worker(env: WorkflowEnvironment) -> None:
+    with ThreadPoolExecutor(max_workers=16) as executor, pytest.raises(SystemExit, match="mision"):
+        build_workers(env.client, executor, ["mision"])
