@@ -11,18 +11,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from api.app import app
+from domain.letter_templates import DEFAULT_TEMPLATE_PATH
 from tests.e2e.stack import Api, Stack, wait_for
 
 pytestmark = pytest.mark.e2e
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "lettre_de_mission.docx"
 ERROR_KEYS = {"code", "message", "details"}
 
 
@@ -129,7 +128,7 @@ def make_firm_b(stack: Stack) -> tuple[dict[str, str], Api]:
         "POST",
         "/v1/letter-templates",
         201,
-        files={"file": ("b.docx", DEFAULT_TEMPLATE.read_bytes())},
+        files={"file": ("b.docx", DEFAULT_TEMPLATE_PATH.read_bytes())},
         data={"name": "Modèle de B"},
     )
     mission = admin.post("/v1/missions", mission_body(client["id"], service["id"]), expect=201)

@@ -7,45 +7,23 @@ firm or its client makes is in the audit log; no token ever reaches a log file.
 from __future__ import annotations
 
 import hashlib
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from io import BytesIO
-from pathlib import Path
 from typing import Any
 
-import docx
 import httpx
 import pytest
 
+from domain.letter_templates import DEFAULT_TEMPLATE_PATH
+from tests.documents import with_parts, word_document
 from tests.e2e.stack import Api, Stack, wait_for
 
 pytestmark = pytest.mark.e2e
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "lettre_de_mission.docx"
 MIB = 1024 * 1024
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 # Every token this module mints; none may appear in a log.
 MINTED: list[str] = []
-
-
-def word(*paragraphs: str) -> bytes:
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    out = BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def with_parts(source: bytes, parts: dict[str, bytes]) -> bytes:
-    out = BytesIO()
-    with zipfile.ZipFile(BytesIO(source)) as old, zipfile.ZipFile(out, "w") as new:
-        for entry in old.infolist():
-            new.writestr(entry, parts.pop(entry.filename, b"") or old.read(entry))
-        for name, data in parts.items():
-            new.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
 
 
 def refused(response: httpx.Response, status: int, words: str) -> dict[str, Any]:
@@ -59,30 +37,32 @@ def refused(response: httpx.Response, status: int, words: str) -> dict[str, Any]
 # --- letter templates ----------------------------------------------------------------------
 
 TEMPLATE_ATTACKS: dict[str, tuple[str, Callable[[], bytes], int, str]] = {
-    "macro-enabled name": ("lettre.docm", lambda: DEFAULT_TEMPLATE.read_bytes(), 422, "macro"),
-    "not a docx name": ("lettre.pdf", lambda: DEFAULT_TEMPLATE.read_bytes(), 422, ".docx"),
+    "macro-enabled name": ("lettre.docm", lambda: DEFAULT_TEMPLATE_PATH.read_bytes(), 422, "macro"),
+    "not a docx name": ("lettre.pdf", lambda: DEFAULT_TEMPLATE_PATH.read_bytes(), 422, ".docx"),
     "vba project part": (
         "lettre.docx",
-        lambda: with_parts(word("{{ client.name }}"), {"word/vbaProject.bin": b"VBA"}),
+        lambda: with_parts(word_document("{{ client.name }}"), {"word/vbaProject.bin": b"VBA"}),
         422,
         "macros",
     ),
     "zip bomb, many entries": (
         "lettre.docx",
-        lambda: with_parts(word("x"), {f"word/media/p{i}.xml": b"<a/>" for i in range(600)}),
+        lambda: with_parts(
+            word_document("x"), {f"word/media/p{i}.xml": b"<a/>" for i in range(600)}
+        ),
         422,
         "parts",
     ),
     "zip bomb, huge inflated size": (
         "lettre.docx",
-        lambda: with_parts(word("x"), {"word/media/zeros.xml": bytes(80 * MIB)}),
+        lambda: with_parts(word_document("x"), {"word/media/zeros.xml": bytes(80 * MIB)}),
         422,
         "inflate",
     ),
     "entity expansion": (
         "lettre.docx",
         lambda: with_parts(
-            word("x"),
+            word_document("x"),
             {
                 "word/document.xml": b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]>'
                 b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/'
@@ -92,21 +72,41 @@ TEMPLATE_ATTACKS: dict[str, tuple[str, Callable[[], bytes], int, str]] = {
         422,
         "DTD",
     ),
-    "python internals": ("lettre.docx", lambda: word("{{ ''.__class__ }}"), 422, "internal"),
-    "internals in a dead branch": (
+    "python internals": (
         "lettre.docx",
-        lambda: word("{% if false %}{{ client.__init__.__globals__ }}{% endif %}"),
+        lambda: word_document("{{ ''.__class__ }}"),
         422,
         "internal",
     ),
-    "unsafe method": ("lettre.docx", lambda: word("{{ lines.append(1) }}"), 422, "unsafe"),
-    "memory exhaustion": ("lettre.docx", lambda: word("{{ 'x' * 10**9 }}"), 422, "too long"),
-    "unknown variable": ("lettre.docx", lambda: word("{{ bank_account }}"), 422, "not provide"),
-    "unknown attribute": ("lettre.docx", lambda: word("{{ client.iban }}"), 422, "not provide"),
+    "internals in a dead branch": (
+        "lettre.docx",
+        lambda: word_document("{% if false %}{{ client.__init__.__globals__ }}{% endif %}"),
+        422,
+        "internal",
+    ),
+    "unsafe method": ("lettre.docx", lambda: word_document("{{ lines.append(1) }}"), 422, "unsafe"),
+    "memory exhaustion": (
+        "lettre.docx",
+        lambda: word_document("{{ 'x' * 10**9 }}"),
+        422,
+        "too long",
+    ),
+    "unknown variable": (
+        "lettre.docx",
+        lambda: word_document("{{ bank_account }}"),
+        422,
+        "not provide",
+    ),
+    "unknown attribute": (
+        "lettre.docx",
+        lambda: word_document("{{ client.iban }}"),
+        422,
+        "not provide",
+    ),
     "not a zip": ("lettre.docx", lambda: b"MZ\x90\x00 not a document", 422, "zip"),
     "too large": (
         "lettre.docx",
-        lambda: DEFAULT_TEMPLATE.read_bytes() + bytes(5 * MIB),
+        lambda: DEFAULT_TEMPLATE_PATH.read_bytes() + bytes(5 * MIB),
         413,
         "at most 5 MiB",
     ),
@@ -129,7 +129,7 @@ def test_a_hostile_template_is_refused_and_nothing_kept(staff: Api, attack: str)
 def test_a_good_template_answers_with_its_variables(staff: Api) -> None:
     response = staff.http.post(
         "/v1/letter-templates",
-        files={"file": ("bref.docx", word("{{ client.name }}, {{ totals.incl_vat }}"))},
+        files={"file": ("bref.docx", word_document("{{ client.name }}, {{ totals.incl_vat }}"))},
         data={"name": "Lettre brève"},
     )
     assert response.status_code == 201, response.text
@@ -200,7 +200,7 @@ def requested(stack: Stack, staff: Api) -> Requested:
 
 def office_bomb() -> bytes:
     """A .docx whose zip directory says one part inflates to 3 GiB: what a bomb declares."""
-    package = bytearray(with_parts(word("x"), {"word/media/zeros.xml": bytes(MIB)}))
+    package = bytearray(with_parts(word_document("x"), {"word/media/zeros.xml": bytes(MIB)}))
     entry = package.rindex(b"PK\x01\x02")  # the last central directory record: zeros.xml
     package[entry + 24 : entry + 28] = (3 * 1024 * MIB).to_bytes(4, "little")
     return bytes(package)
@@ -213,14 +213,14 @@ UPLOAD_ATTACKS: dict[str, tuple[str, Callable[[], bytes], int, str]] = {
     "pdf named exe": ("releve.exe", lambda: PDF, 422, "ends in .exe"),
     "macro document": (
         "releve.docx",
-        lambda: with_parts(word("x"), {"word/vbaProject.bin": b"VBA"}),
+        lambda: with_parts(word_document("x"), {"word/vbaProject.bin": b"VBA"}),
         422,
         "macros",
     ),
     "zip bomb": ("releve.docx", office_bomb, 422, "inflate"),
     "plain zip": (
         "releve.zip",
-        lambda: with_parts(word("x"), {"[Content_Types].xml": b"<Types/>"}),
+        lambda: with_parts(word_document("x"), {"[Content_Types].xml": b"<Types/>"}),
         422,
         "only as a Word",
     ),

@@ -16,6 +16,7 @@ import pytest
 
 from activities.pdf import ConversionError, convert_to_pdf, pdf_text, pdfa_part
 from activities.rendering import TemplateError, render_docx, template_variables
+from tests.documents import word_document
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "lettre_de_mission.docx"
 CLIENT_NAME = 'Dupont & Fils <SARL> "L\'Atelier" — Café Éléphant 🐘'
@@ -116,16 +117,6 @@ def sample_context(lines: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         },
         "letter": {"date": "15 décembre 2026", "place": "Paris", "version": 1},
     }
-
-
-def make_template(*paragraphs: str) -> bytes:
-    """A .docx with one paragraph (one run) per string, for hostile-template tests."""
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    out = BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 _LIGATURES = str.maketrans(
@@ -289,18 +280,18 @@ def test_concurrent_conversions_do_not_collide(tmp_path: Path) -> None:
     ],
 )
 def test_sandbox_violations_raise_template_error(expression: str) -> None:
-    template = make_template("Bonjour {{ client.name }}", expression)
+    template = word_document("Bonjour {{ client.name }}", expression)
     with pytest.raises(TemplateError):
         render_docx(template, sample_context())
 
 
 def test_unknown_variable_raises_template_error() -> None:
     with pytest.raises(TemplateError, match="does not provide"):
-        render_docx(make_template("{{ client.fax }}"), sample_context())
+        render_docx(word_document("{{ client.fax }}"), sample_context())
 
 
 def test_jinja_syntax_error_raises_template_error() -> None:
-    broken = make_template("{% for line in lines %}{{ line.name }}")
+    broken = word_document("{% for line in lines %}{{ line.name }}")
     with pytest.raises(TemplateError, match="syntax"):
         render_docx(broken, sample_context())
     with pytest.raises(TemplateError, match="syntax"):
@@ -335,7 +326,7 @@ def test_a_template_version_is_compiled_once(monkeypatch: pytest.MonkeyPatch) ->
         return compile_source(self, source, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counting_compile)
-    template = make_template("Lettre pour {{ client.name }}", "unique-{{ letter.version }}-marker")
+    template = word_document("Lettre pour {{ client.name }}", "unique-{{ letter.version }}-marker")
     first = docx_text(
         render_docx(template, {"client": {"name": "Alpha"}, "letter": {"version": 1}})
     )
@@ -357,7 +348,7 @@ def docx_text(document: bytes) -> str:
 
 
 def test_template_variables_of_a_small_template() -> None:
-    template = make_template(
+    template = word_document(
         "{{ client.name }} {% for line in lines %}{{ line.name }}{% endfor %}",
         "{% set local = 1 %}{{ local }}",
     )
@@ -394,6 +385,6 @@ def test_conversion_timeout_raises_conversion_error(tmp_path: Path) -> None:
 
 def test_missing_converter_raises_conversion_error(tmp_path: Path) -> None:
     rendered = tmp_path / "lettre.docx"
-    rendered.write_bytes(make_template("Bonjour"))
+    rendered.write_bytes(word_document("Bonjour"))
     with pytest.raises(ConversionError, match="cannot start"):
         convert_to_pdf(rendered, tmp_path / "out", soffice="/nonexistent/soffice")

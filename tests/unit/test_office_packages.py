@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import zipfile
 from io import BytesIO
-from pathlib import Path
 
-import docx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from activities.rendering import TemplateError, template_variables
 from activities.template_checks import check_template_expressions
+from domain.letter_templates import DEFAULT_TEMPLATE_PATH
 from domain.office_packages import (
     EXCEL_WORKBOOK,
     TEMPLATE_LIMITS,
@@ -20,32 +19,9 @@ from domain.office_packages import (
     check_template_package,
     office_type,
 )
+from tests.documents import with_parts, word_document
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "lettre_de_mission.docx"
 MAX = 5 * 1024 * 1024
-
-
-def word_document(text: str = "Bonjour {{ client.name }}") -> bytes:
-    document = docx.Document()
-    document.add_paragraph(text)
-    out = BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def repack(
-    source: bytes, extra: dict[str, bytes] | None = None, replace: dict[str, bytes] | None = None
-) -> bytes:
-    """``source``'s parts, some replaced and some added."""
-    out = BytesIO()
-    replacements = dict(replace or {})
-    with zipfile.ZipFile(BytesIO(source)) as old, zipfile.ZipFile(out, "w") as new:
-        for entry in old.infolist():
-            data = replacements.pop(entry.filename, None)
-            new.writestr(entry, data if data is not None else old.read(entry))
-        for name, data in {**replacements, **(extra or {})}.items():
-            new.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
 
 
 def content_types_with(source: bytes, addition: str) -> bytes:
@@ -55,7 +31,7 @@ def content_types_with(source: bytes, addition: str) -> bytes:
 
 
 def test_the_default_template_passes() -> None:
-    check_template_package("lettre.docx", DEFAULT_TEMPLATE.read_bytes(), MAX)
+    check_template_package("lettre.docx", DEFAULT_TEMPLATE_PATH.read_bytes(), MAX)
 
 
 def test_an_uppercase_docx_name_passes() -> None:
@@ -75,7 +51,7 @@ def test_a_template_must_be_named_docx(name: str | None) -> None:
 
 
 def test_a_vba_project_part_is_refused() -> None:
-    with_macros = repack(word_document(), {"word/vbaProject.bin": b"\xd0\xcf\x11\xe0 VBA"})
+    with_macros = with_parts(word_document(), {"word/vbaProject.bin": b"\xd0\xcf\x11\xe0 VBA"})
     with pytest.raises(PackageRefused, match="macros"):
         check_template_package("lettre.docx", with_macros, MAX)
 
@@ -88,7 +64,7 @@ def test_a_macro_enabled_main_part_is_refused() -> None:
     )
     with pytest.raises(PackageRefused, match="macros"):
         check_template_package(
-            "lettre.docx", repack(source, replace={"[Content_Types].xml": types}), MAX
+            "lettre.docx", with_parts(source, {"[Content_Types].xml": types}), MAX
         )
 
 
@@ -99,12 +75,12 @@ def test_a_vba_content_type_is_refused() -> None:
     )
     with pytest.raises(PackageRefused, match="macros"):
         check_template_package(
-            "lettre.docx", repack(source, replace={"[Content_Types].xml": types}), MAX
+            "lettre.docx", with_parts(source, {"[Content_Types].xml": types}), MAX
         )
 
 
 def test_an_activex_control_is_refused() -> None:
-    control = repack(word_document(), {"word/activeX/activeX1.xml": b"<ax/>"})
+    control = with_parts(word_document(), {"word/activeX/activeX1.xml": b"<ax/>"})
     with pytest.raises(PackageRefused, match="active content"):
         check_template_package("lettre.docx", control, MAX)
 
@@ -112,12 +88,12 @@ def test_an_activex_control_is_refused() -> None:
 def test_too_many_entries_is_a_zip_bomb() -> None:
     parts = {f"word/media/part{index}.xml": b"<a/>" for index in range(TEMPLATE_LIMITS.max_entries)}
     with pytest.raises(PackageRefused, match="parts"):
-        check_template_package("lettre.docx", repack(word_document(), parts), MAX)
+        check_template_package("lettre.docx", with_parts(word_document(), parts), MAX)
 
 
 def test_a_part_inflating_past_the_limit_is_a_zip_bomb() -> None:
     # 60 MiB of zeros deflate to about 60 KiB: small on the wire, refused from the directory.
-    bomb = repack(word_document(), {"word/media/zeros.xml": bytes(60 * 1024 * 1024)})
+    bomb = with_parts(word_document(), {"word/media/zeros.xml": bytes(60 * 1024 * 1024)})
     assert len(bomb) < 200_000
     with pytest.raises(PackageRefused, match="inflate"):
         check_template_package("lettre.docx", bomb, MAX)
@@ -131,7 +107,7 @@ def test_a_file_over_the_cap_is_refused() -> None:
 @pytest.mark.parametrize("name", ["../../etc/passwd", "/etc/passwd", "C:\\\\boot.ini"])
 def test_a_part_outside_the_package_is_refused(name: str) -> None:
     with pytest.raises(PackageRefused, match="outside"):
-        check_template_package("lettre.docx", repack(word_document(), {name: b"x"}), MAX)
+        check_template_package("lettre.docx", with_parts(word_document(), {name: b"x"}), MAX)
 
 
 def test_an_entity_expansion_bomb_is_refused() -> None:
@@ -143,7 +119,7 @@ def test_an_entity_expansion_bomb_is_refused() -> None:
     )
     with pytest.raises(PackageRefused, match="DTD"):
         check_template_package(
-            "lettre.docx", repack(word_document(), replace={"word/document.xml": laughs}), MAX
+            "lettre.docx", with_parts(word_document(), {"word/document.xml": laughs}), MAX
         )
 
 
@@ -172,7 +148,7 @@ def test_a_workbook_is_not_a_template_but_is_an_accepted_upload() -> None:
     with zipfile.ZipFile(BytesIO(source)) as package:
         body = package.read("word/document.xml")
     types = types.replace(b'PartName="/word/document.xml"', b'PartName="/xl/workbook.xml"')
-    workbook = repack(source, {"xl/workbook.xml": body}, {"[Content_Types].xml": types})
+    workbook = with_parts(source, {"xl/workbook.xml": body, "[Content_Types].xml": types})
     with pytest.raises(PackageRefused, match="not a Word document"):
         check_template_package("lettre.docx", workbook, MAX)
     assert office_type(workbook) == "xlsx"

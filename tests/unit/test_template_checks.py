@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-from pathlib import Path
-
-import docx
 import pytest
 
 from activities.rendering import TemplateError
 from activities.template_checks import check_template_expressions, private_names
-
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "lettre_de_mission.docx"
-
-
-def template(*paragraphs: str) -> bytes:
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    out = BytesIO()
-    document.save(out)
-    return out.getvalue()
+from domain.letter_templates import DEFAULT_TEMPLATE_PATH
+from tests.documents import word_document
 
 
 def test_the_default_template_passes() -> None:
-    check_template_expressions(DEFAULT_TEMPLATE.read_bytes())
+    check_template_expressions(DEFAULT_TEMPLATE_PATH.read_bytes())
 
 
 def test_a_template_using_every_provided_value_passes() -> None:
     check_template_expressions(
-        template(
+        word_document(
             "{{ firm.name }} {{ client.name }} {{ client_representative.full_name }}",
             "{% for line in lines %}{{ line.name }} {{ line.yearly_amount }}{% endfor %}",
             "{{ totals.incl_vat }} {{ mission.period_start }} {{ letter.date }}",
@@ -52,7 +39,7 @@ def test_a_template_using_every_provided_value_passes() -> None:
 )
 def test_private_attributes_are_refused_wherever_they_are(expression: str) -> None:
     with pytest.raises(TemplateError, match="internal attributes"):
-        check_template_expressions(template("Bonjour {{ client.name }}", expression))
+        check_template_expressions(word_document("Bonjour {{ client.name }}", expression))
 
 
 @pytest.mark.parametrize(
@@ -67,8 +54,8 @@ def test_private_attributes_are_refused_wherever_they_are(expression: str) -> No
 )
 def test_what_the_sandbox_refuses_is_refused_at_upload(expression: str, message: str) -> None:
     with pytest.raises(TemplateError, match=message):
-        check_template_expressions(template(expression))
+        check_template_expressions(word_document(expression))
 
 
 def test_plain_underscores_in_text_are_not_expressions() -> None:
-    assert private_names(template("Référence _A_ {{ client.name }} __init__")) == []
+    assert private_names(word_document("Référence _A_ {{ client.name }} __init__")) == []

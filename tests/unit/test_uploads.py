@@ -5,24 +5,16 @@ from __future__ import annotations
 import zipfile
 from io import BytesIO
 
-import docx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.uploads import CSV, DOCX, JPEG, PDF, PNG, TEXT, UploadRefused, safe_name, sniff
+from tests.documents import with_parts, word_document
 
 PDF_BYTES = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(20)
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(20)
-
-
-def word_document() -> bytes:
-    document = docx.Document()
-    document.add_paragraph("Relevés de janvier")
-    out = BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -41,7 +33,7 @@ def test_accepted_kinds_are_read_from_the_bytes(data: bytes, name: str, kind: ob
 
 
 def test_a_word_document_is_read_from_its_package() -> None:
-    assert sniff(word_document(), "x.docx") == DOCX
+    assert sniff(word_document("Relevés de janvier"), "x.docx") == DOCX
 
 
 @pytest.mark.parametrize(
@@ -69,14 +61,9 @@ def test_a_zip_that_is_no_office_file_is_refused() -> None:
 
 
 def test_a_macro_workbook_is_refused() -> None:
-    source = word_document()
-    out = BytesIO()
-    with zipfile.ZipFile(BytesIO(source)) as old, zipfile.ZipFile(out, "w") as new:
-        for entry in old.infolist():
-            new.writestr(entry, old.read(entry))
-        new.writestr("word/vbaProject.bin", b"VBA")
+    with_macros = with_parts(word_document("Relevés de janvier"), {"word/vbaProject.bin": b"VBA"})
     with pytest.raises(UploadRefused, match="macros"):
-        sniff(out.getvalue(), "releve.docx")
+        sniff(with_macros, "releve.docx")
 
 
 @pytest.mark.parametrize(
@@ -117,7 +104,7 @@ def test_a_name_claiming_another_kind_is_refused(raw: str, kind: object) -> None
         safe_name(raw, kind)  # type: ignore[arg-type]
 
 
-WORD = word_document()
+WORD = word_document("Relevés de janvier")
 
 
 @settings(max_examples=300, deadline=None)
