@@ -112,9 +112,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
-            error.status_code, "http_error"
-        )
+        code = {
+            401: "unauthorized",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+        }.get(error.status_code, "http_error")
         return JSONResponse(
             error_body(code, str(error.detail)),
             status_code=error.status_code,

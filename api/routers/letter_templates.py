@@ -11,7 +11,8 @@ from sqlmodel import col, select
 from activities.rendering import TemplateError, template_variables
 from activities.template_checks import check_template_expressions
 from api.deps import DbSession, FirmStaff
-from api.errors import invalid, too_large
+from api.errors import invalid
+from api.limits import read_capped
 from api.schemas import ErrorOut, TemplateOut
 from domain.ged import blob_store
 from domain.letter import CONTEXT_VARIABLES
@@ -57,9 +58,7 @@ async def upload_template(
     if "\x00" in name:
         raise invalid("name: text cannot contain NUL characters")
     max_bytes = get_settings().template_max_bytes
-    data = await file.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise too_large("a template", max_bytes)
+    data = await read_capped(file, max_bytes, "a template")
     try:
         # The package first: zip bombs, macros, DTDs; nothing is inflated before.
         check_template_package(file.filename, data, max_bytes)

@@ -10,7 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, col, select
 
 from api.deps import Caller, DbSession, FirmStaff, PortalClient
-from api.errors import ApiError, conflict, invalid, not_found, too_large
+from api.errors import ApiError, conflict, invalid, not_found
+from api.limits import read_capped
 from api.schemas import AnswerIn, DocumentOut, ErrorOut, WorkOut
 from domain.documents import file_document
 from domain.enums import DocumentKind, WorkKind, WorkStatus
@@ -98,10 +99,7 @@ async def send_file(
     item = own_information_request(session, client, item_id)
     if item.status == WorkStatus.done:
         raise conflict("this request is closed")
-    max_bytes = get_settings().upload_max_bytes
-    data = await file.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise too_large("a file", max_bytes)
+    data = await read_capped(file, get_settings().upload_max_bytes, "a file")
     try:
         kind = await run_in_threadpool(sniff, data, file.filename or "")
         name = safe_name(file.filename, kind)
