@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from api.deps import DbSession, FirmStaff, firm_row
@@ -14,7 +13,7 @@ from domain.models import AuditEntry, Client, Mission
 router = APIRouter(prefix="/v1", tags=["audit"])
 
 
-def entries(session: Session, firm_id: str, condition: Any) -> list[AuditOut]:
+def entries(session: Session, firm_id: str, condition: ColumnElement[bool]) -> list[AuditOut]:
     found = session.exec(
         select(AuditEntry)
         .where(AuditEntry.firm_id == firm_id, condition)

@@ -60,8 +60,9 @@ async def upload_template(
     max_bytes = get_settings().template_max_bytes
     data = await read_capped(file, max_bytes, "a template")
     try:
-        # The package first: zip bombs, macros, DTDs; nothing is inflated before.
-        check_template_package(file.filename, data, max_bytes)
+        # The package first (zip bombs, macros, DTDs): nothing is inflated before it passes.
+        # Off the event loop, as every check here: it reads each part of up to 50 MiB inflated.
+        await run_in_threadpool(check_template_package, file.filename, data, max_bytes)
         variables = await run_in_threadpool(template_variables, data)
     except (PackageRefused, TemplateError) as error:
         raise invalid(f"this template cannot be used: {error}") from None
