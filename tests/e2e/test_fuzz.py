@@ -23,6 +23,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.app import app
+from tests.e2e.missions import signed_mission
 from tests.e2e.stack import Api, Stack, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -140,33 +141,9 @@ def signed_information_request(
         },
         expect=201,
     )
-    mission = admin.post(
-        "/v1/missions",
-        {
-            "client_id": client["id"],
-            "name": "Fuzz signée",
-            "period_start": "2027-01-01",
-            "period_end": "2027-12-31",
-            "frequency": "yearly",
-            "lines": [{"service_id": service["id"]}],
-        },
-        expect=201,
-    )
-    folders = admin.get(f"/v1/clients/{client['id']}/folders")
-    admin.post(
-        f"/v1/missions/{mission['id']}/letter",
-        {
-            "template_id": "default",
-            "folder_id": next(f["id"] for f in folders if not f["shared_with_client"]),
-            "firm_representative_id": partner_id,
-            "client_representative_id": client["representatives"][0]["id"],
-        },
-        expect=201,
-    )
-    started = admin.post(f"/v1/missions/{mission['id']}/signature", {}, expect=202)
-    assert httpx.post(f"{stack.provider}/signer/{started['provider_request_id']}/sign").is_success
+    mission_id = signed_mission(stack, admin, client, service["id"], partner_id, "Fuzz signée")
     items = wait_for(
-        lambda: admin.get("/v1/tasks", params={"mission_id": mission["id"]}), "the mission's work"
+        lambda: admin.get("/v1/tasks", params={"mission_id": mission_id}), "the mission's work"
     )
     return str(items[0]["id"])
 

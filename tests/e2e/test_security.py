@@ -16,6 +16,7 @@ import pytest
 
 from domain.letter_templates import DEFAULT_TEMPLATE_PATH
 from tests.documents import with_parts, word_document
+from tests.e2e.missions import signed_mission
 from tests.e2e.stack import Api, Stack, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -167,35 +168,12 @@ def requested(stack: Stack, staff: Api) -> Requested:
         f"/v1/clients/{client['id']}/portal-users", {"email": "sam@secu.example"}, expect=201
     )
     MINTED.append(portal["token"])
-    folders = staff.get(f"/v1/clients/{client['id']}/folders")
-    private = next(f["id"] for f in folders if not f["shared_with_client"])
-    mission = staff.post(
-        "/v1/missions",
-        {
-            "client_id": client["id"],
-            "name": "Mission sécurité",
-            "period_start": "2027-01-01",
-            "period_end": "2027-12-31",
-            "frequency": "yearly",
-            "lines": [{"service_id": demo["service_ids"]["BILAN"]}],
-        },
-        expect=201,
+    mission_id = signed_mission(
+        stack, staff, client, demo["service_ids"]["BILAN"], demo["staff_id"], "Mission sécurité"
     )
-    staff.post(
-        f"/v1/missions/{mission['id']}/letter",
-        {
-            "template_id": "default",
-            "folder_id": private,
-            "firm_representative_id": demo["staff_id"],
-            "client_representative_id": client["representatives"][0]["id"],
-        },
-        expect=201,
-    )
-    started = staff.post(f"/v1/missions/{mission['id']}/signature", {}, expect=202)
-    assert httpx.post(f"{stack.provider}/signer/{started['provider_request_id']}/sign").is_success
     api = Api(stack.api, portal["token"])
     items = wait_for(lambda: api.get("/v1/portal/information-requests"), "an information request")
-    return Requested(client["id"], api, portal["id"], items[0]["id"], mission["id"])
+    return Requested(client["id"], api, portal["id"], items[0]["id"], mission_id)
 
 
 def office_bomb() -> bytes:
