@@ -13,6 +13,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from domain.ged import StorageUnavailable
+
 log = logging.getLogger("sceau.api")
 
 
@@ -101,6 +103,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     for unavailable in (OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(unavailable, _database_unavailable)
+
+    async def _storage_unavailable(_: Request, error: Exception) -> JSONResponse:
+        # The GED's S3 server is down or failing: as for the database, a retry will do.
+        log.warning("document storage unavailable: %s", error)
+        return JSONResponse(
+            error_body("storage_unavailable", "the document storage cannot be reached; try again"),
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    app.add_exception_handler(StorageUnavailable, _storage_unavailable)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:

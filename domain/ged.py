@@ -11,11 +11,13 @@ import base64
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from domain.settings import Settings, get_settings
 
@@ -62,6 +64,30 @@ class LocalBlobStore:
         return self.path_of(sha256).read_bytes()
 
 
+# The codes S3 and compatible servers answer for an object that is not there.
+_MISSING = ("404", "NoSuchKey", "NotFound")
+
+
+class StorageUnavailable(Exception):
+    """The store cannot be reached, or answered with a server error: a passing state."""
+
+
+@contextmanager
+def _s3_reachable(bucket: str) -> Iterator[None]:
+    """Turn an unreachable or failing S3 server into StorageUnavailable, so that the API
+    answers 503 and asks for a retry instead of reporting an unexpected error."""
+    try:
+        yield
+    except BotoCoreError as error:  # refused connection, time-out, broken stream
+        reason = type(error).__name__
+        raise StorageUnavailable(f"s3://{bucket} cannot be reached ({reason})") from error
+    except ClientError as error:
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if status >= 500:
+            raise StorageUnavailable(f"s3://{bucket} answered {status}") from error
+        raise
+
+
 class S3BlobStore:
     """Blobs in an S3 bucket (AWS or any S3-compatible server), through boto3.
 
@@ -80,7 +106,7 @@ class S3BlobStore:
         try:
             self.client.head_object(Bucket=self.bucket, Key=key)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if error.response.get("Error", {}).get("Code") in _MISSING:
                 return False
             raise
         return True
@@ -89,23 +115,25 @@ class S3BlobStore:
         digest = hashlib.sha256(data)
         sha256 = digest.hexdigest()
         key = self.key_of(sha256)
-        if not self._exists(key):
-            self.client.put_object(
-                Bucket=self.bucket,
-                Key=key,
-                Body=data,
-                ChecksumSHA256=base64.b64encode(digest.digest()).decode(),
-            )
+        with _s3_reachable(self.bucket):
+            if not self._exists(key):
+                self.client.put_object(
+                    Bucket=self.bucket,
+                    Key=key,
+                    Body=data,
+                    ChecksumSHA256=base64.b64encode(digest.digest()).decode(),
+                )
         return sha256
 
     def get(self, sha256: str) -> bytes:
-        try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=self.key_of(sha256))
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
-                raise FileNotFoundError(f"no blob {sha256} in s3://{self.bucket}") from error
-            raise
-        body: bytes = answer["Body"].read()
+        with _s3_reachable(self.bucket):
+            try:
+                answer = self.client.get_object(Bucket=self.bucket, Key=self.key_of(sha256))
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in _MISSING:
+                    raise FileNotFoundError(f"no blob {sha256} in s3://{self.bucket}") from error
+                raise
+            body: bytes = answer["Body"].read()
         return body
 
 

@@ -13,8 +13,18 @@ from pathlib import Path
 import boto3
 import httpx
 import pytest
+from fastapi import FastAPI, Response
+from fastapi.testclient import TestClient
 
-from domain.ged import BlobStore, LocalBlobStore, S3BlobStore, blob_store, s3_client
+from api.errors import install_error_handlers
+from domain.ged import (
+    BlobStore,
+    LocalBlobStore,
+    S3BlobStore,
+    StorageUnavailable,
+    blob_store,
+    s3_client,
+)
 from domain.settings import Settings, get_settings
 from tests.e2e.stack import free_port
 
@@ -136,3 +146,23 @@ def test_settings_choose_the_store(
         from domain.ged import _shared_s3_store
 
         _shared_s3_store.cache_clear()
+
+
+def test_an_unreachable_s3_server_is_a_503_asking_for_a_retry() -> None:
+    """A GED outage is a passing state like a database outage: 503, never a 500."""
+    nobody = f"http://127.0.0.1:{free_port()}"  # a port nothing listens on
+    store = S3BlobStore(s3_client(s3_settings(nobody, "down")), "down")
+    with pytest.raises(StorageUnavailable):
+        store.put(b"a letter")
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/blob/{sha256}")
+    def read_blob(sha256: str) -> Response:
+        return Response(store.get(sha256))
+
+    answer = TestClient(app).get(f"/blob/{hashlib.sha256(b'x').hexdigest()}")
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["error"]["code"] == "storage_unavailable"
+    assert answer.headers["Retry-After"] == "5"
