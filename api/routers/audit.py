@@ -13,7 +13,7 @@ from domain.models import AuditEntry, Client, Mission
 router = APIRouter(prefix="/v1", tags=["audit"])
 
 
-def entries(session: Session, firm_id: str, condition: ColumnElement[bool]) -> list[AuditOut]:
+def firm_entries(session: Session, firm_id: str, condition: ColumnElement[bool]) -> list[AuditOut]:
     found = session.exec(
         select(AuditEntry)
         .where(AuditEntry.firm_id == firm_id, condition)
@@ -26,11 +26,11 @@ def entries(session: Session, firm_id: str, condition: ColumnElement[bool]) -> l
 def mission_audit(mission_id: str, session: DbSession, staff: FirmStaff) -> list[AuditOut]:
     """Every change to the mission, its lines, letters, work and requests, oldest first."""
     mission = firm_row(session, Mission, staff.firm, mission_id, "mission")
-    return entries(session, staff.firm, col(AuditEntry.mission_id) == mission.id)
+    return firm_entries(session, staff.firm, col(AuditEntry.mission_id) == mission.id)
 
 
 @router.get("/clients/{client_id}/audit", response_model=list[AuditOut])
 def client_audit(client_id: str, session: DbSession, staff: FirmStaff) -> list[AuditOut]:
     """Every change to the client's file, its missions included, oldest first."""
     client = firm_row(session, Client, staff.firm, client_id, "client")
-    return entries(session, staff.firm, col(AuditEntry.client_id) == client.id)
+    return firm_entries(session, staff.firm, col(AuditEntry.client_id) == client.id)

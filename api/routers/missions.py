@@ -73,14 +73,14 @@ def reread(mission_id: str) -> MissionOut:
         return mission_out(session, mission)
 
 
-def log_action(
+def audit_action(
     session: Session,
     staff: Caller,
     mission: Mission | tuple[str, str],
     action: str,
     details: dict[str, Any],
 ) -> None:
-    """Log what the workflow did for this caller: its rows are not written in this session.
+    """Audit what the workflow did for this caller: its rows are not written in this session.
 
     ``mission`` is the row, or (mission id, client id) for one this session cannot see yet.
     """
@@ -151,7 +151,7 @@ async def create_mission(
         draft,
         MissionStart(mission_id, staff.firm, client.id, request_id),
     )
-    log_action(session, staff, (mission_id, client.id), "created", body.model_dump(mode="json"))
+    audit_action(session, staff, (mission_id, client.id), "created", body.model_dump(mode="json"))
     return reread(mission_id)
 
 
@@ -198,7 +198,7 @@ async def change_line(
         frequency=body.frequency.value if body.frequency is not None else None,
     )
     await gateway.update(temporal, mission.id, MissionWorkflow.change_line, change)
-    log_action(
+    audit_action(
         session,
         staff,
         mission,
@@ -267,7 +267,7 @@ async def generate_letter(
         by=staff.name,
     )
     filed = await gateway.update(temporal, mission.id, MissionWorkflow.generate_letter, request)
-    log_action(
+    audit_action(
         session,
         staff,
         mission,
@@ -292,7 +292,7 @@ async def request_signature(
     mission = firm_row(session, Mission, staff.firm, mission_id, "mission")
     ask = SignatureAsk(provider=(body or SignatureIn()).provider, by=staff.name)
     started = await gateway.update(temporal, mission.id, MissionWorkflow.request_signature, ask)
-    log_action(
+    audit_action(
         session,
         staff,
         mission,
@@ -321,5 +321,5 @@ async def cancel_mission(
     await gateway.signal(
         temporal, mission.id, MissionWorkflow.cancel, CancelRequest(staff.name, reason)
     )
-    log_action(session, staff, mission, "cancel_requested", {"reason": reason})
+    audit_action(session, staff, mission, "cancel_requested", {"reason": reason})
     return mission_out(session, mission)
