@@ -14,10 +14,6 @@ from domain.settings import get_settings
 MULTIPART_OVERHEAD = 64 * 1024
 
 
-def _too_large_message(limit: int) -> str:
-    return f"a request body is at most {limit / (1024 * 1024):g} MiB"
-
-
 class LimitBody:
     """A body past the largest accepted upload answers 413 and is never spooled to disk.
 
@@ -36,10 +32,11 @@ class LimitBody:
         settings = get_settings()
         limit = max(settings.template_max_bytes, settings.upload_max_bytes)
         allowed = limit + MULTIPART_OVERHEAD
+        refusal = too_large("a request body", limit)
         length = dict(scope["headers"]).get(b"content-length", b"")
         if length.isdigit() and int(length) > allowed:
             answer = JSONResponse(
-                error_body("too_large", _too_large_message(limit)), status_code=413
+                error_body(refusal.code, refusal.message), status_code=refusal.status
             )
             await answer(scope, receive, send)
             return
@@ -53,7 +50,7 @@ class LimitBody:
                 if received > allowed:
                     # An HTTPException passes through FastAPI's body parsing untouched and
                     # reaches the uniform error handler (api/errors.py).
-                    raise HTTPException(413, _too_large_message(limit))
+                    raise HTTPException(refusal.status, refusal.message)
             return message
 
         await self.app(scope, counted_receive, send)
