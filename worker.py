@@ -22,6 +22,7 @@ from activities.letters import (
 from activities.missions import change_line, record_transition, save_mission
 from activities.signature import (
     cancel_signature,
+    close_provider_clients,
     create_follow_up_task,
     fetch_signature_status,
     file_signed_letter,
@@ -126,6 +127,7 @@ async def run_workers() -> None:
             stop.cancel()
             await asyncio.gather(*(worker.shutdown() for worker in workers))
             await asyncio.gather(running, return_exceptions=True)
+            await close_provider_clients()
             close_converter_pool()
             flush_traces()
 

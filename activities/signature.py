@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,15 +44,37 @@ CLIENT_FIELD_X, FIRM_FIELD_X, FIELDS_Y = 60, 320, 640
 FOLLOW_UP_DAYS = 7
 
 
+# The provider's client, one per event loop and per (URL, key, time-out): building one loads
+# the CA bundle (tens of milliseconds of CPU, on the worker's event loop), and a shared one
+# keeps its connection to the provider open between calls. An httpx client belongs to the loop
+# it first ran on, hence one per loop (tests run each on a loop of its own).
+_clients: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, str, float], YousignClient]
+] = weakref.WeakKeyDictionary()
+
+
 def provider_client(provider: str) -> YousignClient:
+    """The shared client of ``provider``; not to be closed by its callers."""
     if provider not in SUPPORTED_PROVIDERS:
         raise invalid(f"unknown signature provider {provider!r}")
     settings = get_settings()
-    return YousignClient(
+    key = (
         settings.resolved_yousign_base_url,
         settings.secret("yousign_api_key"),
-        timeout=settings.yousign_timeout_seconds,
+        settings.yousign_timeout_seconds,
     )
+    clients = _clients.setdefault(asyncio.get_running_loop(), {})
+    client = clients.get(key)
+    if client is None or client.closed:
+        client = clients[key] = YousignClient(key[0], key[1], timeout=key[2])
+    return client
+
+
+async def close_provider_clients() -> None:
+    """Close this loop's provider clients (the worker, on its way out)."""
+    clients = _clients.pop(asyncio.get_running_loop(), {})
+    for client in clients.values():
+        await client.aclose()
 
 
 def provider_error(error: Exception) -> ApplicationError:
@@ -135,37 +158,35 @@ async def send_for_signature(request: SendForSignatureInput) -> SignatureStarted
     if settings.signature_reminders_by == "provider":
         reminders = reminder_settings(request.reminder_interval_days, request.reminder_max)
     expiration_day = request.expires_at[:10] or None
-    async with provider_client(request.provider) as client:
-        try:
-            created = await client.create_request(
-                inputs["name"],
-                external_id=f"mission-{request.mission_id}-v{request.version}",
-                expiration_date=expiration_day,
-                reminders=reminders,
+    client = provider_client(request.provider)
+    try:
+        created = await client.create_request(
+            inputs["name"],
+            external_id=f"mission-{request.mission_id}-v{request.version}",
+            expiration_date=expiration_day,
+            reminders=reminders,
+        )
+        if created.get("status") == "draft":
+            # A retry after a partial attempt finds each piece already there.
+            document = await client.upload_document(
+                created["id"], inputs["filename"], inputs["pdf"]
             )
-            if created.get("status") == "draft":
-                # A retry after a partial attempt finds each piece already there.
-                document = await client.upload_document(
-                    created["id"], inputs["filename"], inputs["pdf"]
+            last_page = int(document.get("total_pages") or 1)
+            for signer, x in zip(inputs["signers"], (CLIENT_FIELD_X, FIRM_FIELD_X), strict=True):
+                await client.add_signer(
+                    created["id"],
+                    signer["first_name"],
+                    signer["last_name"],
+                    signer["email"],
+                    signer["phone"],
+                    document_id=document["id"],
+                    field=SignatureField(page=last_page, x=x, y=FIELDS_Y),
+                    signature_level=settings.yousign_signature_level,
+                    authentication_mode=settings.yousign_authentication_mode,
                 )
-                last_page = int(document.get("total_pages") or 1)
-                for signer, x in zip(
-                    inputs["signers"], (CLIENT_FIELD_X, FIRM_FIELD_X), strict=True
-                ):
-                    await client.add_signer(
-                        created["id"],
-                        signer["first_name"],
-                        signer["last_name"],
-                        signer["email"],
-                        signer["phone"],
-                        document_id=document["id"],
-                        field=SignatureField(page=last_page, x=x, y=FIELDS_Y),
-                        signature_level=settings.yousign_signature_level,
-                        authentication_mode=settings.yousign_authentication_mode,
-                    )
-                await client.activate(created["id"])
-        except (ProviderRejected, ProviderUnavailable) as error:
-            raise provider_error(error) from error
+            await client.activate(created["id"])
+    except (ProviderRejected, ProviderUnavailable) as error:
+        raise provider_error(error) from error
     return await asyncio.to_thread(_save_signature, request, created["id"], inputs["signers"])
 
 
@@ -201,13 +222,13 @@ def record_signature_status(update: SignatureStatusInput) -> None:
 @activity.defn(name=Activities.cancel_signature)
 async def cancel_signature(request: CancelSignatureInput) -> None:
     record = await asyncio.to_thread(_signature_record, request.signature_id)
-    async with provider_client(record.provider) as client:
-        try:
-            state = await client.get(record.provider_request_id)
-            if state.get("status") in ("draft", "ongoing"):
-                await client.cancel(record.provider_request_id, request.reason)
-        except (ProviderRejected, ProviderUnavailable) as error:
-            raise provider_error(error) from error
+    client = provider_client(record.provider)
+    try:
+        state = await client.get(record.provider_request_id)
+        if state.get("status") in ("draft", "ongoing"):
+            await client.cancel(record.provider_request_id, request.reason)
+    except (ProviderRejected, ProviderUnavailable) as error:
+        raise provider_error(error) from error
     await asyncio.to_thread(_set_signature_status, request.signature_id, "canceled")
 
 
@@ -246,12 +267,12 @@ def _file_signed(record: SignatureRequest, signed: bytes, audit_trail: bytes) ->
 async def file_signed_letter(request: FileSignedInput) -> None:
     """Download the signed PDF and the audit trail and file them next to the letter, once."""
     record = await asyncio.to_thread(_signature_record, request.signature_id)
-    async with provider_client(record.provider) as client:
-        try:
-            signed = await client.download_signed(record.provider_request_id)
-            audit_trail = await client.download_audit_trail(record.provider_request_id)
-        except (ProviderRejected, ProviderUnavailable) as error:
-            raise provider_error(error) from error
+    client = provider_client(record.provider)
+    try:
+        signed = await client.download_signed(record.provider_request_id)
+        audit_trail = await client.download_audit_trail(record.provider_request_id)
+    except (ProviderRejected, ProviderUnavailable) as error:
+        raise provider_error(error) from error
     await asyncio.to_thread(_file_signed, record, signed, audit_trail)
 
 
@@ -281,17 +302,17 @@ async def remind_signers(request: RemindInput) -> int:
         if int(signer.get("reminders", 0)) >= request.number
     }
     reminded = 0
-    async with provider_client(record.provider) as client:
-        try:
-            for signer in await client.signers(record.provider_request_id):
-                email = str((signer.get("info") or {}).get("email", ""))
-                if signer.get("status") != "notified" or email.casefold() in done_before:
-                    continue
-                await client.send_reminder(record.provider_request_id, str(signer["id"]))
-                await asyncio.to_thread(_count_reminder, record.id, email, request.number)
-                reminded += 1
-        except (ProviderRejected, ProviderUnavailable) as error:
-            raise provider_error(error) from error
+    client = provider_client(record.provider)
+    try:
+        for signer in await client.signers(record.provider_request_id):
+            email = str((signer.get("info") or {}).get("email", ""))
+            if signer.get("status") != "notified" or email.casefold() in done_before:
+                continue
+            await client.send_reminder(record.provider_request_id, str(signer["id"]))
+            await asyncio.to_thread(_count_reminder, record.id, email, request.number)
+            reminded += 1
+    except (ProviderRejected, ProviderUnavailable) as error:
+        raise provider_error(error) from error
     return reminded
 
 
@@ -299,12 +320,12 @@ async def remind_signers(request: RemindInput) -> int:
 async def fetch_signature_status(signature_id: str) -> ProviderStatus:
     """Where the provider says the request stands: the fallback when webhooks are lost."""
     record = await asyncio.to_thread(_signature_record, signature_id)
-    async with provider_client(record.provider) as client:
-        try:
-            state = await client.get(record.provider_request_id)
-            signers = await client.signers(record.provider_request_id)
-        except (ProviderRejected, ProviderUnavailable) as error:
-            raise provider_error(error) from error
+    client = provider_client(record.provider)
+    try:
+        state = await client.get(record.provider_request_id)
+        signers = await client.signers(record.provider_request_id)
+    except (ProviderRejected, ProviderUnavailable) as error:
+        raise provider_error(error) from error
     decline = state.get("decline_information")
     reason = decline.get("reason") if isinstance(decline, dict) else None
     return ProviderStatus(

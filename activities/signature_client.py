@@ -24,6 +24,7 @@ SANDBOX_URL = "https://api-sandbox.yousign.app/v3"
 PRODUCTION_URL = "https://api.yousign.app/v3"
 # The reminder intervals Yousign accepts, in days.
 REMINDER_INTERVALS = (1, 2, 7, 14)
+KEEPALIVE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,9 @@ class ProviderUnavailable(Exception):
 class YousignClient:
     """Calls under ``base_url`` (which includes ``/v3``) with ``Authorization: Bearer``.
 
-    Use as ``async with YousignClient(...) as client:``, or call ``aclose()`` when done.
+    Use as ``async with YousignClient(...) as client:``, or call ``aclose()`` when done. One
+    client may serve many calls, and concurrent ones: it keeps its connections open between
+    them. It never retries by itself; a failed call raises and the caller's retry repeats it.
     """
 
     def __init__(self, base_url: str, api_key: str, timeout: float = 30) -> None:
@@ -80,7 +83,14 @@ class YousignClient:
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
             timeout=timeout,
+            # An idle connection is dropped before a server's usual keep-alive (5 s for
+            # uvicorn) ends it, so that a call rarely meets a connection closing under it.
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
         )
+
+    @property
+    def closed(self) -> bool:
+        return self._http.is_closed
 
     async def __aenter__(self) -> Self:
         return self

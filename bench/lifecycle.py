@@ -98,11 +98,23 @@ def one_mission(stack: Stack, staff: Api, folder: str, index: int) -> MissionRun
     return run
 
 
-async def activity_times(client: Client, mission_id: str) -> tuple[int, float]:
-    """How many activities the mission's workflow ran, and its PDF conversion's time."""
+@dataclass
+class MissionHistory:
+    """What a mission's workflow history shows: its activities and how long each ran."""
+
+    activities: int
+    pdf: float
+    # Seconds from an activity's start to its completion, by activity type.
+    durations: dict[str, list[float]]
+
+
+async def activity_times(client: Client, mission_id: str) -> MissionHistory:
+    """How many activities the mission's workflow ran, its PDF conversion's time, and each
+    activity's run time (where the missions' time goes, beside the baseline's no-ops)."""
     history = await client.get_workflow_handle(f"mission-{mission_id}").fetch_history()
     scheduled: dict[int, str] = {}
     started_at: dict[int, float] = {}
+    durations: dict[str, list[float]] = {}
     count, pdf = 0, 0.0
     for event in history.events:
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
@@ -115,10 +127,13 @@ async def activity_times(client: Client, mission_id: str) -> tuple[int, float]:
             started_at[started.scheduled_event_id] = event.event_time.ToNanoseconds() / 1e9
         elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
             completed = event.activity_task_completed_event_attributes
-            if scheduled.get(completed.scheduled_event_id) == "convert_to_pdf":
-                end = event.event_time.ToNanoseconds() / 1e9
-                pdf += end - started_at[completed.scheduled_event_id]
-    return count, pdf
+            name = scheduled.get(completed.scheduled_event_id, "")
+            end = event.event_time.ToNanoseconds() / 1e9
+            ran = end - started_at[completed.scheduled_event_id]
+            durations.setdefault(name, []).append(ran)
+            if name == "convert_to_pdf":
+                pdf += ran
+    return MissionHistory(count, pdf, durations)
 
 
 async def baseline(address: str, activities: int, workflows: int, concurrency: int) -> float:
@@ -174,10 +189,10 @@ def main() -> None:
                 )
             wall = time.perf_counter() - started
 
-            async def measure() -> tuple[list[tuple[int, float]], float]:
+            async def measure() -> tuple[list[MissionHistory], float]:
                 client = await Client.connect(stack.temporal)
                 per_mission = [await activity_times(client, run.mission_id) for run in runs]
-                activities = max(count for count, _ in per_mission)
+                activities = max(history.activities for history in per_mission)
                 seconds = await baseline(
                     stack.temporal, activities, args.missions, args.concurrency
                 )
@@ -191,11 +206,11 @@ def report(
     args: argparse.Namespace,
     runs: list[MissionRun],
     wall: float,
-    per_mission: list[tuple[int, float]],
+    per_mission: list[MissionHistory],
     baseline_wall: float,
 ) -> None:
-    activities = max(count for count, _ in per_mission)
-    pdf = [seconds for _, seconds in per_mission]
+    activities = max(history.activities for history in per_mission)
+    pdf = [history.pdf for history in per_mission]
     busy = sum(run.total for run in runs)
     # The share of the missions' time spent converting PDFs, taken out of the wall time.
     wall_without_pdf = wall * (busy - sum(pdf)) / busy
@@ -213,6 +228,18 @@ def report(
             "p50_ms": round(statistics.median(values), 1),
             "p95_ms": round(percentile(values, 0.95), 1),
         }
+    ran: dict[str, list[float]] = {}
+    for history in per_mission:
+        for name, seconds in history.durations.items():
+            ran.setdefault(name, []).extend(seconds)
+    activity_ms = {
+        name: {
+            "count": len(values),
+            "p50_ms": round(statistics.median(values) * 1000, 1),
+            "p95_ms": round(percentile(values, 0.95) * 1000, 1),
+        }
+        for name, values in sorted(ran.items())
+    }
     ratio = per_minute_without_pdf / baseline_per_minute
     print(
         f"{args.missions} missions, {args.concurrency} at a time, "
@@ -220,6 +247,12 @@ def report(
     )
     for step, figures in steps.items():
         print(f"  {step:17} p50 {figures['p50_ms']:8.1f} ms   p95 {figures['p95_ms']:8.1f} ms")
+    print("activities, start to completion:")
+    for name, figures in activity_ms.items():
+        print(
+            f"  {name:22} ×{figures['count']:<4} p50 {figures['p50_ms']:8.1f} ms"
+            f"   p95 {figures['p95_ms']:8.1f} ms"
+        )
     print(f"missions per minute:                 {per_minute:8.1f}")
     print(f"missions per minute, PDF left out:   {per_minute_without_pdf:8.1f}")
     print(f"baseline workflows per minute:       {baseline_per_minute:8.1f}")
@@ -235,6 +268,7 @@ def report(
         "baseline_per_minute": round(baseline_per_minute, 1),
         "ratio": round(ratio, 3),
         "steps": steps,
+        "activities": activity_ms,
     }
     print(json.dumps(result))
 

@@ -9,7 +9,8 @@ Layout under the data directory::
     outbox/                   webhooks not yet delivered (see webhooks.py)
 
 Everything is loaded at start-up, so a restart keeps pending requests. Writes go to a
-temporary file first and are renamed into place, so a crash never leaves half a file.
+temporary file first and are renamed into place, so a killed provider never leaves half a
+file.
 """
 
 from __future__ import annotations
@@ -118,12 +119,14 @@ class SignatureRequest:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file renamed into place."""
+    """Write ``data`` to ``path`` through a temporary file renamed into place.
+
+    No fsync: the rename alone means a stopped or killed provider never leaves half a file,
+    and this stand-in need not survive a power cut; an fsync here blocked the provider's
+    event loop on every call.
+    """
     tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    tmp.write_bytes(data)
     os.replace(tmp, path)
 
 
