@@ -14,6 +14,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.messages import (
+        DOCUMENT_HEARTBEAT,
         Activities,
         CancelRequest,
         CancelSignatureInput,
@@ -250,6 +251,7 @@ class MissionWorkflow:
                 ),
                 task_queue=self.start.documents_queue,
                 start_to_close_timeout=DOCUMENT_WORK,
+                heartbeat_timeout=DOCUMENT_HEARTBEAT,
                 retry_policy=RETRY,
                 result_type=str,
             )
@@ -258,6 +260,7 @@ class MissionWorkflow:
                 ConvertInput(docx_name),
                 task_queue=self.start.documents_queue,
                 start_to_close_timeout=DOCUMENT_WORK,
+                heartbeat_timeout=DOCUMENT_HEARTBEAT,
                 retry_policy=RETRY,
                 result_type=str,
             )
