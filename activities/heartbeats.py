@@ -28,9 +28,10 @@ def heartbeating() -> Iterator[None]:
     The thread runs in a copy of the activity's context, where `activity.heartbeat` finds the
     activity; for a sync activity the SDK hands each heartbeat to the worker's event loop,
     which is safe from any thread. Does nothing for an activity given no heartbeat timeout
-    (one scheduled before the timeout existed, or a test calling the function directly).
+    (one scheduled before the timeout existed), or called outside an activity (a test calling
+    the function directly).
     """
-    timeout = activity.info().heartbeat_timeout
+    timeout = activity.info().heartbeat_timeout if activity.in_activity() else None
     if not timeout:
         yield
         return

@@ -50,3 +50,10 @@ def test_no_heartbeat_timeout_no_beats() -> None:
 
     assert env.run(work) == "done"
     assert beats == []
+
+
+def test_outside_an_activity_the_block_just_runs() -> None:
+    with heartbeating():
+        ran = True
+    assert ran
+    assert not [t for t in threading.enumerate() if t.name.startswith("heartbeat-")]
