@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.converter_pool import ConverterPool, InvalidDocumentError
 from activities.errors import invalid, not_found
+from activities.heartbeats import heartbeating
 from activities.pdf import ConversionError
 from activities.rendering import TemplateError, render_docx
 from domain.db import session_scope
@@ -75,11 +76,12 @@ def load_letter_context(request: RenderInput) -> tuple[bytes, dict[str, object]]
 
 @activity.defn(name=Activities.render_letter)
 def render_letter(request: RenderInput) -> str:
-    template, context = load_letter_context(request)
-    try:
-        docx = render_docx(template, context)
-    except TemplateError as error:
-        raise ApplicationError(str(error), type="TemplateError", non_retryable=True) from error
+    with heartbeating():
+        template, context = load_letter_context(request)
+        try:
+            docx = render_docx(template, context)
+        except TemplateError as error:
+            raise ApplicationError(str(error), type="TemplateError", non_retryable=True) from error
     target = scratch_path(request.scratch_name)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(docx)
@@ -124,9 +126,12 @@ def convert_letter(request: ConvertInput) -> str:
     source = scratch_path(request.docx_name)
     settings = get_settings()
     try:
-        pdf = converter_pool().convert(
-            source, source.parent, timeout=settings.conversion_timeout_seconds
-        )
+        # The wait for a free LibreOffice and for its reply is where a killed worker would
+        # hold the letter longest: see activities/heartbeats.py.
+        with heartbeating():
+            pdf = converter_pool().convert(
+                source, source.parent, timeout=settings.conversion_timeout_seconds
+            )
     except InvalidDocumentError as error:
         raise ApplicationError(str(error), type="InvalidDocument", non_retryable=True) from error
     except ConversionError as error:

@@ -7,9 +7,14 @@ and no database object or document byte ever enters a history.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 MISSIONS_QUEUE = "missions"
 DOCUMENTS_QUEUE = "documents"
+# The heartbeat timeout of the documents activities (render, convert): a worker killed in the
+# middle of one loses it to another worker after this, not after the start-to-close timeout.
+# The activities heartbeat every quarter of it (activities/heartbeats.py).
+DOCUMENT_HEARTBEAT = timedelta(seconds=20)
 
 
 def mission_workflow_id(mission_id: str) -> str:

@@ -6,13 +6,15 @@ import asyncio
 import contextlib
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.messages import (
+        DOCUMENT_HEARTBEAT,
         Activities,
         CancelRequest,
         CancelSignatureInput,
@@ -47,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
 MISSION_STATUS = SearchAttributeKey.for_keyword("MissionStatus")
 FIRM_ID = SearchAttributeKey.for_keyword("FirmId")
 CLIENT_ID = SearchAttributeKey.for_keyword("ClientId")
+LETTER_VERSION = SearchAttributeKey.for_int("LetterVersion")
 
 EDITABLE = ("draft", "letter_generated")
 TERMINAL = ("completed", "declined", "expired", "cancelled")
@@ -248,6 +251,7 @@ class MissionWorkflow:
                 ),
                 task_queue=self.start.documents_queue,
                 start_to_close_timeout=DOCUMENT_WORK,
+                heartbeat_timeout=DOCUMENT_HEARTBEAT,
                 retry_policy=RETRY,
                 result_type=str,
             )
@@ -256,6 +260,7 @@ class MissionWorkflow:
                 ConvertInput(docx_name),
                 task_queue=self.start.documents_queue,
                 start_to_close_timeout=DOCUMENT_WORK,
+                heartbeat_timeout=DOCUMENT_HEARTBEAT,
                 retry_policy=RETRY,
                 result_type=str,
             )
@@ -420,13 +425,35 @@ class MissionWorkflow:
             retry_policy=UNTIL_DONE,
         )
         self.status = status
-        workflow.upsert_search_attributes(
-            [
-                MISSION_STATUS.value_set(status),
-                FIRM_ID.value_set(self.start.firm_id),
-                CLIENT_ID.value_set(self.start.client_id),
-            ]
-        )
+        # The letter version and the memo came later: each upsert of the memo is one more
+        # command, so a mission that started before keeps the old sequence for this run.
+        if workflow.patched("operators-view"):
+            workflow.upsert_search_attributes(
+                [pair.key.value_set(pair.value) for pair in self._operators_attributes()]
+            )
+            workflow.upsert_memo(self._operators_memo())
+        else:
+            workflow.upsert_search_attributes(
+                [
+                    MISSION_STATUS.value_set(status),
+                    FIRM_ID.value_set(self.start.firm_id),
+                    CLIENT_ID.value_set(self.start.client_id),
+                ]
+            )
+
+    def _operators_attributes(self) -> list[SearchAttributePair[Any]]:
+        """What operators filter missions on in the Web UI (domain/temporal.py registers it)."""
+        assert self.status is not None
+        return [
+            SearchAttributePair(MISSION_STATUS, self.status),
+            SearchAttributePair(FIRM_ID, self.start.firm_id),
+            SearchAttributePair(CLIENT_ID, self.start.client_id),
+            SearchAttributePair(LETTER_VERSION, self.letter_version),
+        ]
+
+    def _operators_memo(self) -> dict[str, Any]:
+        """Shown beside the search attributes; merged into the ids the API starts it with."""
+        return {"status": self.status, "letter_version": self.letter_version}
 
     def _require(self, allowed: tuple[str | None, ...], action: str) -> None:
         # Validators run before the lock; the state may have moved on while this waited.
@@ -533,9 +560,14 @@ class MissionWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         carried = self._carry()
         workflow.logger.info("continuing as new after %d runs", self.runs)
+        # The next run starts with what the Web UI shows now, complete even when this run
+        # kept the old upserts (continue-as-new's options are not compared on replay).
         workflow.continue_as_new(
             dataclasses.replace(self.start, carried=carried),
-            search_attributes=workflow.info().typed_search_attributes,
+            search_attributes=workflow.info().typed_search_attributes.updated(
+                *self._operators_attributes()
+            ),
+            memo={**workflow.memo(), **self._operators_memo()},
         )
 
     def _carry(self) -> CarriedState:

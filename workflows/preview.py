@@ -8,7 +8,13 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.messages import DOCUMENTS_QUEUE, Activities, ConvertInput, RenderInput
+    from workflows.messages import (
+        DOCUMENT_HEARTBEAT,
+        DOCUMENTS_QUEUE,
+        Activities,
+        ConvertInput,
+        RenderInput,
+    )
 
 PREVIEW_RETRY = RetryPolicy(
     maximum_attempts=3, non_retryable_error_types=["TemplateError", "InvalidDocument", "NotFound"]
@@ -25,6 +31,7 @@ class LetterPreviewWorkflow:
             request,
             task_queue=DOCUMENTS_QUEUE,
             start_to_close_timeout=timedelta(minutes=3),
+            heartbeat_timeout=DOCUMENT_HEARTBEAT,
             retry_policy=PREVIEW_RETRY,
             result_type=str,
         )
@@ -33,6 +40,7 @@ class LetterPreviewWorkflow:
             ConvertInput(docx_name),
             task_queue=DOCUMENTS_QUEUE,
             start_to_close_timeout=timedelta(minutes=3),
+            heartbeat_timeout=DOCUMENT_HEARTBEAT,
             retry_policy=PREVIEW_RETRY,
             result_type=str,
         )

@@ -31,7 +31,13 @@ from workflows.messages import (
     SignatureAsk,
     SignatureEvent,
 )
-from workflows.mission import MissionWorkflow
+from workflows.mission import (
+    CLIENT_ID,
+    FIRM_ID,
+    LETTER_VERSION,
+    MISSION_STATUS,
+    MissionWorkflow,
+)
 
 DRAFT = MissionDraft(
     name="Tenue comptable 2027",
@@ -238,3 +244,22 @@ async def test_a_broken_template_fails_the_update_and_keeps_the_draft(
         await handle.signal(MissionWorkflow.cancel, CancelRequest("staff"))
         await finish(env, handle)
     assert recorder.statuses == ["draft", "cancelled"]
+
+
+async def test_operators_see_the_status_and_letter_version(env: WorkflowEnvironment) -> None:
+    recorder = Recorder()
+    async with running(env, recorder) as queue:
+        handle = await create(env, queue)
+        await handle.execute_update(MissionWorkflow.generate_letter, LETTER)
+        await handle.execute_update(MissionWorkflow.generate_letter, LETTER)
+        described = await handle.describe()
+        attributes = described.typed_search_attributes
+        assert attributes.get(MISSION_STATUS) == "letter_generated"
+        assert attributes.get(LETTER_VERSION) == 2
+        assert (attributes.get(FIRM_ID), attributes.get(CLIENT_ID)) == ("firm-1", "client-1")
+        assert await described.memo() == {"status": "letter_generated", "letter_version": 2}
+        await handle.signal(MissionWorkflow.cancel, CancelRequest("staff"))
+        await finish(env, handle)
+        ended = await handle.describe()
+    assert ended.typed_search_attributes.get(MISSION_STATUS) == "cancelled"
+    assert await ended.memo() == {"status": "cancelled", "letter_version": 2}

@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from tests.workflow.standins import Recorder
 from tests.workflow.test_mission_workflow import create, finish, running, to_awaiting_signature
 from workflows.messages import MissionState, ProviderStatus, SignatureEvent
-from workflows.mission import MISSION_STATUS, MissionWorkflow
+from workflows.mission import LETTER_VERSION, MISSION_STATUS, MissionWorkflow
 
 
 async def state_after(
@@ -196,6 +196,9 @@ async def test_a_long_wait_continues_as_new_and_keeps_the_missions_state(
         description = await latest.describe()
         assert description.run_id != handle.result_run_id
         assert description.typed_search_attributes.get(MISSION_STATUS) == "awaiting_signature"
+        # The new run shows operators the same view as the last one.
+        assert description.typed_search_attributes.get(LETTER_VERSION) == 1
+        assert await description.memo() == {"status": "awaiting_signature", "letter_version": 1}
         # An event delivered again after the new run started is still recognised.
         await latest.signal(
             MissionWorkflow.signature_event,
