@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from activities.docx_styles import without_unused_table_styles
 from activities.pdf import ConversionError, checked_paths
 
 __all__ = [
@@ -174,6 +175,42 @@ class _Slot:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=10)
         self.soffice = self.bridge = None
+
+
+# Settings a conversion-only LibreOffice never needs, written into each new profile before
+# its first start: no autosave or crash-recovery snapshots, no background spelling or
+# grammar checking of the loaded letter, no JVM, no recent-documents list, no lock files.
+_PROFILE_SETTINGS = (
+    ("/org.openoffice.Office.Common/Save/Document", "AutoSave", "false"),
+    ("/org.openoffice.Office.Recovery/AutoSave", "Enabled", "false"),
+    ("/org.openoffice.Office.Recovery/RecoveryInfo", "Enabled", "false"),
+    ("/org.openoffice.Office.Linguistic/SpellChecking", "IsSpellAuto", "false"),
+    ("/org.openoffice.Office.Linguistic/GrammarChecking", "IsAutoCheck", "false"),
+    ("/org.openoffice.Office.Java/VirtualMachine", "Enable", "false"),
+    ("/org.openoffice.Office.Common/History", "PickListSize", "0"),
+    ("/org.openoffice.Office.Common/Misc", "UseLocking", "false"),
+)
+
+
+def _seed_profile(profile: Path) -> None:
+    """Write `_PROFILE_SETTINGS` as the profile's registrymodifications.xcu, once."""
+    settings = profile / "user" / "registrymodifications.xcu"
+    if settings.exists():
+        return
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    items = "".join(
+        f'<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse">'
+        f"<value>{value}</value></prop></item>\n"
+        for path, name, value in _PROFILE_SETTINGS
+    )
+    settings.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+        'xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+        f"{items}</oor:items>\n",
+        encoding="utf-8",
+    )
 
 
 POOL_PREFIX = "sceau-pool-"
@@ -336,12 +373,30 @@ class ConverterPool:
         no PDF). The PDF appears atomically; nothing is left in `out_dir` on failure.
         """
         docx_path, target = checked_paths(docx_path, out_dir, InvalidDocumentError)
+        slim = self._slimmed(docx_path)
+        try:
+            return self._convert_checked(docx_path, slim or docx_path, target, timeout)
+        finally:
+            if slim is not None:
+                slim.unlink(missing_ok=True)
 
+    def _slimmed(self, docx_path: Path) -> Path | None:
+        """A copy of `docx_path` without its unused table styles, or None (load the original).
+
+        Done before taking a process, so it overlaps the other callers' conversions.
+        """
+        root = self._root
+        if root is None:
+            return None
+        slim = root / f"input-{uuid.uuid4().hex}.docx"
+        return slim if without_unused_table_styles(docx_path, slim) else None
+
+    def _convert_checked(self, docx_path: Path, source: Path, target: Path, timeout: float) -> Path:
         attempts = 2  # a crash of LibreOffice is retried once, on another process
         for attempt in range(1, attempts + 1):
             slot = self._acquire()
             try:
-                produced = self._convert_on(slot, docx_path, timeout)
+                produced = self._convert_on(slot, docx_path, source, timeout)
             except _SlotDied as exc:
                 self._restart_later(slot)
                 if attempt == attempts:
@@ -406,8 +461,9 @@ class ConverterPool:
         else:
             self._idle.put(slot)
 
-    def _convert_on(self, slot: _Slot, docx_path: Path, timeout: float) -> Path:
-        """Run one conversion on `slot`; the produced PDF, in a private directory."""
+    def _convert_on(self, slot: _Slot, docx_path: Path, source: Path, timeout: float) -> Path:
+        """Convert `source` (`docx_path` or its slimmed copy) on `slot`; the produced PDF,
+        in a private directory, named after `docx_path`."""
         assert slot.root is not None and slot.bridge is not None and slot.bridge.stdin
         work = Path(tempfile.mkdtemp(prefix="job-", dir=slot.root))
         produced = work / f"{docx_path.stem}.pdf"
@@ -416,7 +472,7 @@ class ConverterPool:
         # killing the slot, but draining keeps a stale reply from answering this request.
         while not slot.replies.empty():
             slot.replies.get_nowait()
-        request = json.dumps({"src": str(docx_path), "dst": str(produced)}) + "\n"
+        request = json.dumps({"src": str(source), "dst": str(produced)}) + "\n"
         try:
             slot.bridge.stdin.write(request.encode())
             slot.bridge.stdin.flush()
@@ -479,6 +535,7 @@ class ConverterPool:
 
     def _spawn(self, slot: _Slot) -> None:
         slot.root.mkdir(parents=True, exist_ok=True)
+        _seed_profile(slot.profile)
         slot.port = _free_port()
         slot.conversions = 0
         slot.generation += 1

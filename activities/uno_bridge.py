@@ -62,7 +62,12 @@ def connect(port: int, timeout: float) -> Any:
     return context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
 
 
-def convert(desktop: Any, src: str, dst: str) -> dict[str, Any]:
+def convert(desktop: Any, src: str, dst: str) -> tuple[dict[str, Any], Any]:
+    """Load `src` and export it to `dst`: the reply, and the document still to close.
+
+    The caller closes the document after replying: closing (~10 ms) is not part of the
+    conversion the pool waits for, and the next request is read only once it is done.
+    """
     try:
         document = desktop.loadComponentFromURL(
             uno.systemPathToFileUrl(src),
@@ -77,17 +82,17 @@ def convert(desktop: Any, src: str, dst: str) -> dict[str, Any]:
             ),
         )
     except IllegalArgumentException as exc:
-        return {"ok": False, "kind": "input", "error": f"cannot load document: {exc.Message}"}
+        return {"ok": False, "kind": "input", "error": f"cannot load document: {exc.Message}"}, None
     except (DisposedException, RuntimeException):
         raise
     except Exception as exc:  # com.sun.star.io.IOException and friends: unreadable input
         message = getattr(exc, "Message", "") or type(exc).__name__
-        return {"ok": False, "kind": "input", "error": f"cannot load document: {message}"}
+        return {"ok": False, "kind": "input", "error": f"cannot load document: {message}"}, None
     if document is None:
-        return {"ok": False, "kind": "input", "error": "source file could not be loaded"}
+        return {"ok": False, "kind": "input", "error": "source file could not be loaded"}, None
     try:
         if not document.supportsService("com.sun.star.text.TextDocument"):
-            return {"ok": False, "kind": "input", "error": "not a text document"}
+            return {"ok": False, "kind": "input", "error": "not a text document"}, document
         filter_data = uno.Any("[]com.sun.star.beans.PropertyValue", props(SelectPdfVersion=2))
         arguments = (
             PropertyValue(Name="FilterName", Value=PDF_EXPORT_FILTER),
@@ -96,17 +101,24 @@ def convert(desktop: Any, src: str, dst: str) -> dict[str, Any]:
         )
         uno.invoke(document, "storeToURL", (uno.systemPathToFileUrl(dst), arguments))
     except (DisposedException, RuntimeException):
+        close(document)
         raise
     except Exception as exc:
         message = getattr(exc, "Message", "") or type(exc).__name__
-        return {"ok": False, "kind": "failed", "error": f"PDF export failed: {message}"}
-    finally:
-        try:
-            document.close(True)
-        except Exception:
-            with contextlib.suppress(Exception):
-                document.dispose()
-    return {"ok": True}
+        return {"ok": False, "kind": "failed", "error": f"PDF export failed: {message}"}, document
+    return {"ok": True}, document
+
+
+def close(document: Any) -> None:
+    if document is None:
+        return
+    try:
+        document.close(True)
+    except (DisposedException, RuntimeException):
+        raise
+    except Exception:
+        with contextlib.suppress(Exception):
+            document.dispose()
 
 
 def main() -> int:
@@ -131,10 +143,17 @@ def main() -> int:
             continue
         request = json.loads(line)
         try:
-            reply(convert(desktop, request["src"], request["dst"]))
+            answer, document = convert(desktop, request["src"], request["dst"])
         except (DisposedException, RuntimeException) as exc:
             message = getattr(exc, "Message", "") or type(exc).__name__
             reply({"ok": False, "kind": "dead", "error": f"LibreOffice went away: {message}"})
+            return 1
+        reply(answer)
+        try:
+            close(document)
+        except (DisposedException, RuntimeException):
+            # Already answered: exiting closes our stdout, which the pool reads as a dead
+            # slot at its next request (and retries that one elsewhere).
             return 1
     return 0
 

@@ -1,0 +1,49 @@
+"""Dropping unused table styles before LibreOffice loads a letter."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from activities.docx_styles import without_unused_table_styles
+from activities.rendering import render_docx
+from tests.integration.test_letter_rendering import TEMPLATE, sample_context
+
+
+def style_ids(docx: Path, kind: str) -> set[str]:
+    styles = zipfile.ZipFile(docx).read("word/styles.xml").decode()
+    return set(re.findall(rf'<w:style w:type="{kind}"[^>]*w:styleId="([^"]+)"', styles))
+
+
+def test_default_letter_keeps_every_style_it_uses(tmp_path: Path) -> None:
+    source = tmp_path / "lettre.docx"
+    source.write_bytes(render_docx(TEMPLATE.read_bytes(), sample_context()))
+    slim = tmp_path / "slim.docx"
+    assert without_unused_table_styles(source, slim)
+    document = zipfile.ZipFile(source).read("word/document.xml").decode()
+    used_tables = set(re.findall(r'w:tblStyle w:val="([^"]+)"', document))
+    assert used_tables and used_tables <= style_ids(slim, "table")
+    assert len(style_ids(slim, "table")) < len(style_ids(source, "table"))
+    for kind in ("paragraph", "character", "numbering"):
+        assert style_ids(slim, kind) == style_ids(source, kind)
+    # Every other part is carried over byte for byte.
+    original, slimmed = zipfile.ZipFile(source), zipfile.ZipFile(slim)
+    assert original.namelist() == slimmed.namelist()
+    for name in original.namelist():
+        if name != "word/styles.xml":
+            assert original.read(name) == slimmed.read(name), name
+
+
+def test_nothing_to_drop_or_not_a_package_writes_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "lettre.docx"
+    source.write_bytes(render_docx(TEMPLATE.read_bytes(), sample_context()))
+    slim = tmp_path / "slim.docx"
+    assert without_unused_table_styles(source, slim)
+    again = tmp_path / "again.docx"
+    assert not without_unused_table_styles(slim, again)
+    assert not again.exists()
+    garbage = tmp_path / "garbage.docx"
+    garbage.write_bytes(b"not a zip")
+    assert not without_unused_table_styles(garbage, again)
+    assert not again.exists()
