@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -77,11 +79,15 @@ async def close_provider_clients() -> None:
         await client.aclose()
 
 
-def provider_error(error: Exception) -> ApplicationError:
+@contextlib.contextmanager
+def provider_failures() -> Iterator[None]:
     """A provider's 4xx cannot be fixed by retrying; its 5xx and time-outs can."""
-    if isinstance(error, ProviderRejected):
-        return ApplicationError(str(error), type="ProviderRejected", non_retryable=True)
-    return ApplicationError(str(error), type="ProviderUnavailable")
+    try:
+        yield
+    except ProviderRejected as error:
+        raise ApplicationError(str(error), type="ProviderRejected", non_retryable=True) from error
+    except ProviderUnavailable as error:
+        raise ApplicationError(str(error), type="ProviderUnavailable") from error
 
 
 def _signature_inputs(request: SendForSignatureInput) -> dict[str, Any]:
@@ -159,7 +165,7 @@ async def send_for_signature(request: SendForSignatureInput) -> SignatureStarted
         reminders = reminder_settings(request.reminder_interval_days, request.reminder_max)
     expiration_day = request.expires_at[:10] or None
     client = provider_client(request.provider)
-    try:
+    with provider_failures():
         created = await client.create_request(
             inputs["name"],
             external_id=f"mission-{request.mission_id}-v{request.version}",
@@ -185,8 +191,6 @@ async def send_for_signature(request: SendForSignatureInput) -> SignatureStarted
                     authentication_mode=settings.yousign_authentication_mode,
                 )
             await client.activate(created["id"])
-    except (ProviderRejected, ProviderUnavailable) as error:
-        raise provider_error(error) from error
     return await asyncio.to_thread(_save_signature, request, created["id"], inputs["signers"])
 
 
@@ -223,12 +227,10 @@ def record_signature_status(update: SignatureStatusInput) -> None:
 async def cancel_signature(request: CancelSignatureInput) -> None:
     record = await asyncio.to_thread(_signature_record, request.signature_id)
     client = provider_client(record.provider)
-    try:
+    with provider_failures():
         state = await client.get(record.provider_request_id)
         if state.get("status") in ("draft", "ongoing"):
             await client.cancel(record.provider_request_id, request.reason)
-    except (ProviderRejected, ProviderUnavailable) as error:
-        raise provider_error(error) from error
     await asyncio.to_thread(_set_signature_status, request.signature_id, "canceled")
 
 
@@ -268,11 +270,9 @@ async def file_signed_letter(request: FileSignedInput) -> None:
     """Download the signed PDF and the audit trail and file them next to the letter, once."""
     record = await asyncio.to_thread(_signature_record, request.signature_id)
     client = provider_client(record.provider)
-    try:
+    with provider_failures():
         signed = await client.download_signed(record.provider_request_id)
         audit_trail = await client.download_audit_trail(record.provider_request_id)
-    except (ProviderRejected, ProviderUnavailable) as error:
-        raise provider_error(error) from error
     await asyncio.to_thread(_file_signed, record, signed, audit_trail)
 
 
@@ -303,7 +303,7 @@ async def remind_signers(request: RemindInput) -> int:
     }
     reminded = 0
     client = provider_client(record.provider)
-    try:
+    with provider_failures():
         for signer in await client.signers(record.provider_request_id):
             email = str((signer.get("info") or {}).get("email", ""))
             if signer.get("status") != "notified" or email.casefold() in done_before:
@@ -311,8 +311,6 @@ async def remind_signers(request: RemindInput) -> int:
             await client.send_reminder(record.provider_request_id, str(signer["id"]))
             await asyncio.to_thread(_count_reminder, record.id, email, request.number)
             reminded += 1
-    except (ProviderRejected, ProviderUnavailable) as error:
-        raise provider_error(error) from error
     return reminded
 
 
@@ -321,11 +319,9 @@ async def fetch_signature_status(signature_id: str) -> ProviderStatus:
     """Where the provider says the request stands: the fallback when webhooks are lost."""
     record = await asyncio.to_thread(_signature_record, signature_id)
     client = provider_client(record.provider)
-    try:
+    with provider_failures():
         state = await client.get(record.provider_request_id)
         signers = await client.signers(record.provider_request_id)
-    except (ProviderRejected, ProviderUnavailable) as error:
-        raise provider_error(error) from error
     decline = state.get("decline_information")
     reason = decline.get("reason") if isinstance(decline, dict) else None
     return ProviderStatus(
