@@ -8,25 +8,17 @@ from sqlmodel import Session, col, select
 from domain.audit import Actor, act_as
 from domain.db import get_engine, session_scope
 from domain.enums import Role
-from domain.models import AuditEntry, Client, Firm, Staff
+from domain.models import AuditEntry, Client, Staff
 from domain.tokens import issue_token, revoke_tokens
 from tests.integration.database import database  # noqa: F401
+from tests.integration.rows import add_firm
 
 pytestmark = pytest.mark.usefixtures("database")
 
 
 def make_firm() -> str:
     with session_scope() as session:
-        firm = Firm(
-            name="Cabinet",
-            legal_form="SAS",
-            siren="123456789",
-            address="Paris",
-            vat_number="FR00123456789",
-            ordre_council="Paris",
-        )
-        session.add(firm)
-        return firm.id
+        return add_firm(session).id
 
 
 def entries(firm_id: str) -> list[AuditEntry]:

@@ -35,7 +35,6 @@ from domain.enums import (
 from domain.models import (
     Client,
     Document,
-    Firm,
     Folder,
     Mission,
     MissionEvent,
@@ -50,6 +49,7 @@ from domain.models import (
 )
 from domain.settings import get_settings
 from tests.integration.database import database  # noqa: F401
+from tests.integration.rows import add_firm
 from workflows.messages import (
     ConvertInput,
     FileLetterInput,
@@ -83,18 +83,7 @@ def build(session: Session) -> Setup:
     """A firm with its representative, a client with theirs and a folder, and a service that
     sets off one task and one information request; the mission itself is left to the
     activities (``mission_id`` is only its id)."""
-    firm = Firm(
-        name="Cabinet Martin & Associés",
-        legal_form="SAS",
-        siren="123 456 789",
-        address="12 rue de la Paix, 75002 Paris",
-        city="Paris",
-        vat_number="FR12 123456789",
-        ordre_council="Paris Île-de-France",
-        vat_rate=Decimal("20.00"),
-    )
-    session.add(firm)
-    session.flush()
+    firm = add_firm(session)
     staff = Staff(
         firm_id=firm.id,
         email="claire@martin.example",

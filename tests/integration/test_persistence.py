@@ -26,6 +26,7 @@ from domain.models import (
     new_id,
 )
 from tests.integration.database import database  # noqa: F401
+from tests.integration.rows import add_firm
 
 # Every test runs once on SQLite and once on PostgreSQL, with settings pointing there.
 pytestmark = pytest.mark.usefixtures("database")
@@ -45,18 +46,9 @@ class Rows:
 
 def build_rows(session: Session) -> Rows:
     """A firm, a client, two services, a folder and a mission with two lines, committed."""
-    firm = Firm(
-        name="Cabinet Martin & Associés",
-        legal_form="SAS",
-        siren="123456789",
-        address="12 rue de la Paix, 75002 Paris",
-        city="Paris",
-        vat_number="FR12123456789",
-        ordre_council="Paris Île-de-France",
-        vat_rate=Decimal("5.50"),
+    firm = add_firm(
+        session, siren="123456789", vat_number="FR12123456789", vat_rate=Decimal("5.50")
     )
-    session.add(firm)
-    session.flush()
     client = Client(firm_id=firm.id, name="Boulangerie Dupont", fiscal_year_end="06-30")
     tenue = Service(
         firm_id=firm.id,
