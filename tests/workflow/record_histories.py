@@ -21,10 +21,10 @@ from typing import Any
 
 from temporalio.client import WithStartWorkflowOperation, WorkflowHandle, WorkflowHistory
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from domain.payloads import data_converter
 from domain.temporal import register_search_attributes
 from tests.temporal_bins import TEMPORAL_TEST_SERVER
 from tests.workflow.standins import Recorder
@@ -177,7 +177,7 @@ PROVIDER_STATUS = {"reminded_polled": ProviderStatus("done", ["client@x.fr", "fi
 async def record(name: str, directory: Path = HISTORIES) -> Path:
     drive, expected = PATHS[name]
     async with await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         test_server_existing_path=str(TEMPORAL_TEST_SERVER),
     ) as env:
         await register_search_attributes(env.client)

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from domain.payloads import data_converter
 from workflows.messages import Activities, MissionStart, MissionState
 from workflows.mission import SHORT, MissionWorkflow
 
@@ -38,7 +38,7 @@ def load(path: Path) -> WorkflowHistory:
 
 
 async def replay(workflow_class: type, path: Path) -> None:
-    replayer = Replayer(workflows=[workflow_class], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[workflow_class], data_converter=data_converter)
     await replayer.replay_workflow(load(path))
 
 

@@ -1,0 +1,60 @@
+"""How Sceau's workflow and activity arguments travel through Temporal: JSON, read by pydantic.
+
+The SDK's pydantic converter keeps its type adapters per converter instance, and the
+workflow sandbox builds a new converter for every workflow run and for each serialization
+context, so each mission used to rebuild the schema of every message it read (about 6 % of a
+worker's CPU in `bench/lifecycle.py`). Here the adapters are kept once per process: the
+message classes are passed through the sandbox, so the same class is the same key in every
+run.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from pydantic import TypeAdapter
+from temporalio.api.common.v1 import Payload
+from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
+from temporalio.converter import (
+    CompositePayloadConverter,
+    DataConverter,
+    DefaultPayloadConverter,
+    JSONPlainPayloadConverter,
+)
+
+
+@functools.lru_cache(maxsize=512)
+def _adapter(type_hint: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(type_hint)
+
+
+class _SharedAdaptersJSON(PydanticJSONPlainPayloadConverter):
+    def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        hint: Any = Any if type_hint is None else type_hint
+        try:
+            adapter = _adapter(hint)
+        except TypeError:
+            try:
+                hash(hint)
+            except TypeError:  # an unhashable hint cannot be a cache key
+                adapter = TypeAdapter(hint)
+            else:
+                raise
+        return adapter.validate_json(payload.data)
+
+
+class SceauPayloadConverter(CompositePayloadConverter):
+    """The SDK's default converters, with JSON read and written by pydantic."""
+
+    def __init__(self) -> None:
+        json = _SharedAdaptersJSON()
+        super().__init__(
+            *(
+                json if isinstance(converter, JSONPlainPayloadConverter) else converter
+                for converter in DefaultPayloadConverter.default_encoding_payload_converters
+            )
+        )
+
+
+data_converter = DataConverter(payload_converter_class=SceauPayloadConverter)
