@@ -22,8 +22,10 @@ COPY signature_provider signature_provider
 COPY migrations migrations
 COPY templates templates
 COPY worker.py sceau_cli.py supervisor.py ./
-# Editable: the code finds templates/ and migrations/ beside its packages.
-RUN pip install --no-cache-dir -e '.[tracing]'
+# Editable: the code finds templates/ and migrations/ beside its packages. Bytecode is
+# compiled here because the workflow sandbox imports the workflow modules for every run.
+RUN pip install --no-cache-dir -e '.[tracing]' \
+    && python -m compileall -q activities api domain workflows signature_provider
 
 ENV SCEAU_DATA_DIR=/data \
     SCEAU_PDF_POOL_PYTHON=/usr/bin/python3 \

@@ -3,10 +3,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SOURCES := activities api domain workflows signature_provider worker.py supervisor.py sceau_cli.py
 
-.PHONY: install system-deps run test faults lint histories fuzz clean
+.PHONY: install system-deps bytecode run test faults lint histories fuzz clean
 
-install: $(STAMP) system-deps
+install: $(STAMP) system-deps bytecode
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Sceau needs Python 3.11"'
@@ -18,14 +19,21 @@ $(STAMP): pyproject.toml
 system-deps:
 	@scripts/install-system-deps.sh
 
+# The workflow sandbox imports the workflow modules afresh for every workflow run; with
+# PYTHONDONTWRITEBYTECODE set, Python would compile them from source each time. Only files
+# changed since the last run are compiled again.
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q $(SOURCES)
+
 run: install
 	$(BIN)/sceau run
 
 test: install
 	$(BIN)/pytest
 
-# Every fault-injection case, the slow ones too (a worker killed mid-conversion waits out
-# the 3-minute activity timeout); `make test` runs only the quick ones. See tests/faults/.
+# Every fault-injection case, the slow ones too (a hung converter, the database lost right
+# after the provider call, the Temporal server restarted); `make test` runs only the quick
+# ones. See tests/faults/.
 faults: install
 	$(BIN)/pytest -m faults tests/faults
 
