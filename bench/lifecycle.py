@@ -93,7 +93,7 @@ def one_mission(stack: Stack, staff: Api, folder: str, index: int) -> MissionRun
     while staff.get(base)["status"] != "active":
         if time.monotonic() > deadline:
             raise RuntimeError(f"mission {run.mission_id} did not become active")
-        time.sleep(0.05)
+        time.sleep(0.1)
     run.steps["signed_to_active"] = time.perf_counter() - mark
     return run
 
@@ -108,10 +108,10 @@ class MissionHistory:
     durations: dict[str, list[float]]
 
 
-async def activity_times(client: Client, mission_id: str) -> MissionHistory:
-    """How many activities the mission's workflow ran, its PDF conversion's time, and each
-    activity's run time (where the missions' time goes, beside the baseline's no-ops)."""
-    history = await client.get_workflow_handle(f"mission-{mission_id}").fetch_history()
+async def activity_times(client: Client, workflow_id: str) -> MissionHistory:
+    """How many activities the workflow ran, its PDF conversion's time, and each activity's
+    run time (where the missions' time goes, beside the baseline's no-ops)."""
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
     scheduled: dict[int, str] = {}
     started_at: dict[int, float] = {}
     durations: dict[str, list[float]] = {}
@@ -136,8 +136,11 @@ async def activity_times(client: Client, mission_id: str) -> MissionHistory:
     return MissionHistory(count, pdf, durations)
 
 
-async def baseline(address: str, activities: int, workflows: int, concurrency: int) -> float:
-    """Seconds to run the baseline workflows, `concurrency` at a time, on the same server."""
+async def baseline(
+    address: str, activities: int, workflows: int, concurrency: int
+) -> tuple[float, list[float]]:
+    """Seconds to run the baseline workflows, `concurrency` at a time, on the same server,
+    and the run time of each of their no-op activities."""
     client = await Client.connect(address)
     queue = f"{BASELINE_QUEUE}-{uuid.uuid4().hex[:8]}"
     async with Worker(client, task_queue=queue, workflows=[BaselineWorkflow], activities=[noop]):
@@ -155,7 +158,12 @@ async def baseline(address: str, activities: int, workflows: int, concurrency: i
         await one(-1)  # warm the worker and the task queue
         started = time.perf_counter()
         await asyncio.gather(*(one(index) for index in range(workflows)))
-        return time.perf_counter() - started
+        seconds = time.perf_counter() - started
+    noops: list[float] = []
+    for index in range(workflows):
+        history = await activity_times(client, f"baseline-{queue}-{index}")
+        noops.extend(history.durations.get("noop", []))
+    return seconds, noops
 
 
 @contextmanager
@@ -189,17 +197,19 @@ def main() -> None:
                 )
             wall = time.perf_counter() - started
 
-            async def measure() -> tuple[list[MissionHistory], float]:
+            async def measure() -> tuple[list[MissionHistory], float, list[float]]:
                 client = await Client.connect(stack.temporal)
-                per_mission = [await activity_times(client, run.mission_id) for run in runs]
+                per_mission = [
+                    await activity_times(client, f"mission-{run.mission_id}") for run in runs
+                ]
                 activities = max(history.activities for history in per_mission)
-                seconds = await baseline(
+                seconds, noops = await baseline(
                     stack.temporal, activities, args.missions, args.concurrency
                 )
-                return per_mission, seconds
+                return per_mission, seconds, noops
 
-            per_mission, baseline_wall = asyncio.run(measure())
-    report(args, runs, wall, per_mission, baseline_wall)
+            per_mission, baseline_wall, noops = asyncio.run(measure())
+    report(args, runs, wall, per_mission, baseline_wall, noops)
 
 
 def report(
@@ -208,6 +218,7 @@ def report(
     wall: float,
     per_mission: list[MissionHistory],
     baseline_wall: float,
+    noops: list[float],
 ) -> None:
     activities = max(history.activities for history in per_mission)
     pdf = [history.pdf for history in per_mission]
@@ -228,7 +239,7 @@ def report(
             "p50_ms": round(statistics.median(values), 1),
             "p95_ms": round(percentile(values, 0.95), 1),
         }
-    ran: dict[str, list[float]] = {}
+    ran: dict[str, list[float]] = {"baseline noop": noops}
     for history in per_mission:
         for name, seconds in history.durations.items():
             ran.setdefault(name, []).extend(seconds)
