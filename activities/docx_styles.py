@@ -70,9 +70,14 @@ def _without_unused(styles: str, used: set[str]) -> str | None:
     return "".join(pieces)
 
 
-def without_unused_table_styles(source: Path, target: Path) -> bool:
+def without_unused_table_styles(
+    source: Path, target: Path, *, compression: int = zipfile.ZIP_STORED
+) -> bool:
     """Write `source` minus its unused table styles to `target`; False (nothing written)
-    when there is nothing to drop or the package is not one this function understands."""
+    when there is nothing to drop or the package is not one this function understands.
+
+    Stored, not deflated, by default: LibreOffice reads either, and compressing costs more
+    than it saves on a local scratch file. A file to keep (a template) is deflated."""
     try:
         with zipfile.ZipFile(source) as package:
             names = package.namelist()
@@ -86,16 +91,14 @@ def without_unused_table_styles(source: Path, target: Path) -> bool:
             slimmed = _without_unused(styles, used)
             if slimmed is None:
                 return False
-            # Stored, not deflated: LibreOffice reads either, and recompressing costs more
-            # than it saves on a local file.
-            with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as slim:
+            with zipfile.ZipFile(target, "w", compression) as slim:
                 for info in package.infolist():
                     data = (
                         slimmed.encode("utf-8")
                         if info.filename == _STYLES_PART
                         else package.read(info.filename)
                     )
-                    slim.writestr(info.filename, data, compress_type=zipfile.ZIP_STORED)
+                    slim.writestr(info.filename, data, compress_type=compression)
     except (zipfile.BadZipFile, OSError, UnicodeDecodeError, KeyError, ValueError):
         target.unlink(missing_ok=True)
         return False

@@ -22,6 +22,7 @@ The context it expects (values already formatted as strings unless noted):
 from __future__ import annotations
 
 import sys
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -37,6 +38,8 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run as DocxRun
+
+from activities.docx_styles import without_unused_table_styles
 
 OUTPUT = Path(__file__).resolve().with_name("lettre_de_mission.docx")
 
@@ -704,7 +707,14 @@ def build(output: Path = OUTPUT) -> Path:
         body.remove(first)
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(output))
+    # python-docx's default template brings ~100 table styles the letter never uses; every
+    # conversion would load them, so they are left out of the template itself.
+    full = output.with_name(f".{output.name}.full")
+    document.save(str(full))
+    if without_unused_table_styles(full, output, compression=zipfile.ZIP_DEFLATED):
+        full.unlink()
+    else:
+        full.replace(output)
     return output
 
 
