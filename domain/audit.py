@@ -19,7 +19,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel
 
-from domain.models import AuditEntry, Client, Firm, Mission
+from domain.models import AuditEntry, Client, Firm, IdempotencyKey, Mission
 
 _ACTOR_KEY = "sceau.audit.actor"
 # Never copied into the log, whatever table holds them.
@@ -131,6 +131,10 @@ def _entry(row: SQLModel, verb: str, actor: Actor, details: dict[str, Any]) -> A
     )
 
 
+# The log itself, and the idempotency keys that only say a create was asked for twice.
+UNLOGGED = (AuditEntry, IdempotencyKey)
+
+
 @event.listens_for(OrmSession, "before_flush")
 def _log_changes(session: OrmSession, _context: Any, _instances: Any) -> None:
     actor = session.info.get(_ACTOR_KEY)
@@ -138,14 +142,14 @@ def _log_changes(session: OrmSession, _context: Any, _instances: Any) -> None:
         return
     entries: list[AuditEntry | None] = []
     for row in session.new:
-        if isinstance(row, SQLModel) and not isinstance(row, AuditEntry):
+        if isinstance(row, SQLModel) and not isinstance(row, UNLOGGED):
             entries.append(_entry(row, "created", actor, _values(row)))
     for row in session.dirty:
-        if isinstance(row, SQLModel) and not isinstance(row, AuditEntry):
+        if isinstance(row, SQLModel) and not isinstance(row, UNLOGGED):
             changes = _changes(row)
             if changes:
                 entries.append(_entry(row, "updated", actor, changes))
     for row in session.deleted:
-        if isinstance(row, SQLModel) and not isinstance(row, AuditEntry):
+        if isinstance(row, SQLModel) and not isinstance(row, UNLOGGED):
             entries.append(_entry(row, "deleted", actor, _values(row)))
     session.add_all(entry for entry in entries if entry is not None)

@@ -268,3 +268,19 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=80)
     target: str = Field(max_length=80)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A create request's Idempotency-Key: a retry with the same key gets what the first made."""
+
+    __table_args__ = (UniqueConstraint("owner", "operation", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Whose key: a firm's staff member or portal user ("<firm>:<person>").
+    owner: str = Field(max_length=100)
+    operation: str = Field(max_length=40)
+    key: str = Field(max_length=100)
+    # The SHA-256 of the first request's body: the same key with another body is refused.
+    fingerprint: str = Field(max_length=64)
+    resource_id: str = Field(max_length=40)
+    created_at: datetime = Field(default_factory=utcnow)

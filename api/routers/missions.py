@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 from api import gateway
 from api.deps import Caller, DbSession, FirmStaff, Temporal, firm_row
 from api.errors import ApiError, invalid, not_found
+from api.idempotency import IdempotencyKeyHeader, mark_replayed, once, replayed
 from api.missions_view import mission_out
 from api.schemas import (
     CancelIn,
@@ -73,6 +74,12 @@ def reread(mission_id: str) -> MissionOut:
         return mission_out(session, mission)
 
 
+def already_created(session: Session, mission_id: str) -> bool:
+    # A column query, not session.get: the session may hold the row as it was a moment ago.
+    status = session.exec(select(Mission.status).where(Mission.id == mission_id)).first()
+    return status is not None and status != MissionStatus.requested
+
+
 def audit_action(
     session: Session,
     staff: Caller,
@@ -121,17 +128,25 @@ def check_letter_inputs(
 
 @router.post("", status_code=201, response_model=MissionOut)
 async def create_mission(
-    body: MissionIn, session: DbSession, staff: FirmStaff, temporal: Temporal
+    body: MissionIn,
+    session: DbSession,
+    staff: FirmStaff,
+    temporal: Temporal,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> MissionOut:
     client = firm_row(session, Client, staff.firm, body.client_id, "client")
-    mission_id, request_id = new_id("mis"), None
+    earlier = replayed(session, staff, "missions.create", idempotency_key, body)
+    if earlier is not None and already_created(session, earlier.resource_id):
+        mark_replayed(response)
+        return reread(earlier.resource_id)
+    request = None
     if body.service_request_id is not None:
         request = session.get(ServiceRequest, body.service_request_id)
         if request is None or request.firm_id != staff.firm or request.client_id != client.id:
             raise not_found(f"service request {body.service_request_id}")
         if request.status != ServiceRequestStatus.open:
             raise ApiError(409, "conflict", "this request is already a mission")
-        mission_id, request_id = request.mission_id, request.id
     try:
         draft = build_draft(
             session,
@@ -145,12 +160,34 @@ async def create_mission(
         )
     except MissionRuleError as error:
         raise invalid(str(error), {"field": error.field}) from None
-    await gateway.update_with_start(
-        temporal,
-        MissionWorkflow.create_mission,
-        draft,
-        MissionStart(mission_id, staff.firm, client.id, request_id),
-    )
+    # Only a valid request claims its key, and the mission's id is committed with it before
+    # the workflow starts: a retry after a lost answer joins that workflow, not a new one.
+    mission_id = once(
+        session,
+        staff,
+        "missions.create",
+        idempotency_key,
+        body,
+        request.mission_id if request else new_id("mis"),
+    ).resource_id
+    try:
+        await gateway.update_with_start(
+            temporal,
+            MissionWorkflow.create_mission,
+            draft,
+            MissionStart(mission_id, staff.firm, client.id, request.id if request else None),
+        )
+    except ApiError as error:
+        # Requests racing with one key share the mission id; the workflow makes the mission
+        # for whichever update comes first and refuses the others, which answer with it.
+        if (
+            idempotency_key is None
+            or error.status != 409
+            or not already_created(session, mission_id)
+        ):
+            raise
+        mark_replayed(response)
+        return reread(mission_id)
     audit_action(session, staff, (mission_id, client.id), "created", body.model_dump(mode="json"))
     return reread(mission_id)
 

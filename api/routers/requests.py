@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from sqlmodel import Session, col, select
 
 from api import gateway
 from api.deps import DbSession, FirmStaff, PortalClient, Temporal, firm_row
 from api.errors import ApiError, invalid
+from api.idempotency import IdempotencyKeyHeader, mark_replayed, once
 from api.schemas import ServiceRequestIn, ServiceRequestOut, ServiceRequestPatch
 from domain.enums import ServiceRequestStatus
 from domain.models import Service, ServiceRequest, new_id
@@ -32,25 +33,51 @@ def check_services(session: Session, firm_id: str, service_ids: list[str]) -> li
 
 @router.post("/portal/service-requests", status_code=201, response_model=ServiceRequestOut)
 async def ask_for_services(
-    body: ServiceRequestIn, session: DbSession, client: PortalClient, temporal: Temporal
+    body: ServiceRequestIn,
+    session: DbSession,
+    client: PortalClient,
+    temporal: Temporal,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> ServiceRequestOut:
-    assert client.client_id is not None
-    request = ServiceRequest(
-        firm_id=client.firm,
-        client_id=client.client_id,
-        portal_user_id=client.portal_user_id,
-        service_ids=check_services(session, client.firm, body.service_ids),
-        message=body.message,
-        mission_id=new_id("mis"),
+    client_id = client.client_id
+    assert client_id is not None
+    service_ids = check_services(session, client.firm, body.service_ids)
+
+    def write(request_id: str) -> None:
+        session.add(
+            ServiceRequest(
+                id=request_id,
+                firm_id=client.firm,
+                client_id=client_id,
+                portal_user_id=client.portal_user_id,
+                service_ids=service_ids,
+                message=body.message,
+                mission_id=new_id("mis"),
+            )
+        )
+
+    claimed = once(
+        session,
+        client,
+        "service-requests.create",
+        idempotency_key,
+        body,
+        new_id("req"),
+        write,
     )
-    session.add(request)
-    session.commit()
-    await gateway.update_with_start(
-        temporal,
-        MissionWorkflow.open_request,
-        RequestOpened(by=client.name, service_request_id=request.id),
-        MissionStart(request.mission_id, client.firm, client.client_id, request.id),
-    )
+    if claimed.replay:
+        mark_replayed(response)
+    request = session.get(ServiceRequest, claimed.resource_id)
+    assert request is not None
+    # A replay starts the workflow too, in case the first request stopped before it did.
+    if request.status == ServiceRequestStatus.open:
+        await gateway.update_with_start(
+            temporal,
+            MissionWorkflow.open_request,
+            RequestOpened(by=client.name, service_request_id=request.id),
+            MissionStart(request.mission_id, client.firm, client_id, request.id),
+        )
     return ServiceRequestOut(**request.model_dump())
 
 
