@@ -47,7 +47,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": description}
     for status, description in (
-        (401, "No token, or an unknown or revoked one"),
+        (401, "No token, or an unknown, revoked or expired one"),
         (403, "The token's role may not do this"),
         (404, "Not found, or another firm's or client's"),
         (409, "Conflicts with the current state"),

@@ -15,10 +15,10 @@ from api.errors import ApiError, not_found
 from domain.audit import Actor, act_as
 from domain.db import session_scope
 from domain.enums import Role
-from domain.models import ApiToken
+from domain.models import ApiToken, utcnow
 from domain.settings import get_settings
 from domain.temporal import connect
-from domain.tokens import hash_token
+from domain.tokens import expired, hash_token
 
 
 class FirmOwned(Protocol):
@@ -85,6 +85,14 @@ def caller(session: DbSession, authorization: Annotated[str | None, Header()] = 
         ).first()
         if found is None or found.revoked_at is not None:
             raise ApiError(401, "unauthorized", "unknown or revoked token")
+        if expired(found, utcnow()):
+            assert found.expires_at is not None
+            raise ApiError(
+                401,
+                "unauthorized",
+                f"this token expired on {found.expires_at:%Y-%m-%d %H:%M} UTC; "
+                "ask the firm for a new one",
+            )
         who = Caller(
             found.id,
             found.role,

@@ -83,6 +83,8 @@ class FirmCreated(BaseModel):
     id: str
     admin_id: str
     admin_token: str
+    # When the token stops working (SCEAU_TOKEN_DAYS); null: valid until revoked.
+    admin_token_expires_at: datetime | None
 
 
 class StaffIn(Strict):
@@ -97,6 +99,8 @@ class StaffIn(Strict):
 class Created(BaseModel):
     id: str
     token: str
+    # When the token stops working (SCEAU_TOKEN_DAYS); null: valid until revoked.
+    token_expires_at: datetime | None
 
 
 # --- catalogue -----------------------------------------------------------------------------

@@ -70,6 +70,8 @@ class ApiToken(SQLModel, table=True):
     portal_user_id: str | None = Field(default=None, foreign_key="portaluser.id")
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+    # None: valid until revoked (tokens issued before expiry existed, or SCEAU_TOKEN_DAYS=0).
+    expires_at: datetime | None = None
 
 
 class Client(SQLModel, table=True):

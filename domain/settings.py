@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_ui_port: int = 8233
     operator_token: str = ""
+    # Days a newly issued staff, admin or portal token stays valid (0: until revoked).
+    token_days: int = Field(default=90, ge=0, le=3650)
     yousign_base_url: str = ""
     # Which Yousign to call when no base URL is given: the local stand-in, or Yousign's own.
     yousign_environment: Literal["local", "sandbox", "production"] = "local"

@@ -1,18 +1,28 @@
-"""Bearer tokens: 256 random bits, shown once, stored as their SHA-256, revocable."""
+"""Bearer tokens: 256 random bits, shown once, stored as their SHA-256, revocable, and
+valid for SCEAU_TOKEN_DAYS days."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from domain.enums import Role
 from domain.models import ApiToken, utcnow
+from domain.settings import get_settings
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    value: str
+    expires_at: datetime | None
 
 
 def issue_token(
@@ -23,9 +33,11 @@ def issue_token(
     staff_id: str | None = None,
     client_id: str | None = None,
     portal_user_id: str | None = None,
-) -> str:
+) -> IssuedToken:
     """Store a new token for ``role`` with its scope; return it in clear, the only time."""
     token = f"sc_{secrets.token_urlsafe(32)}"
+    days = get_settings().token_days
+    expires_at = utcnow() + timedelta(days=days) if days else None
     session.add(
         ApiToken(
             token_hash=hash_token(token),
@@ -34,9 +46,14 @@ def issue_token(
             staff_id=staff_id,
             client_id=client_id,
             portal_user_id=portal_user_id,
+            expires_at=expires_at,
         )
     )
-    return token
+    return IssuedToken(token, expires_at)
+
+
+def expired(token: ApiToken, now: datetime) -> bool:
+    return token.expires_at is not None and token.expires_at <= now
 
 
 def revoke_tokens(

@@ -111,7 +111,7 @@ def create_portal_user(
     token = issue_token(
         session, Role.client, firm_id=staff.firm, client_id=client.id, portal_user_id=user.id
     )
-    return Created(id=user.id, token=token)
+    return Created(id=user.id, token=token.value, token_expires_at=token.expires_at)
 
 
 def portal_user_row(session: Session, staff: Caller, client_id: str, user_id: str) -> PortalUser:
@@ -133,7 +133,7 @@ def issue_portal_token(
     token = issue_token(
         session, Role.client, firm_id=staff.firm, client_id=user.client_id, portal_user_id=user.id
     )
-    return Created(id=user.id, token=token)
+    return Created(id=user.id, token=token.value, token_expires_at=token.expires_at)
 
 
 @router.delete("/{client_id}/portal-users/{portal_user_id}/tokens", response_model=TokensRevoked)

@@ -29,7 +29,12 @@ def create_firm(body: FirmIn, session: DbSession, _: Operator) -> FirmCreated:
     session.add(admin)
     session.flush()
     token = issue_token(session, Role.admin, firm_id=firm.id, staff_id=admin.id)
-    return FirmCreated(id=firm.id, admin_id=admin.id, admin_token=token)
+    return FirmCreated(
+        id=firm.id,
+        admin_id=admin.id,
+        admin_token=token.value,
+        admin_token_expires_at=token.expires_at,
+    )
 
 
 @router.post("/staff", status_code=201, response_model=Created)
@@ -43,7 +48,7 @@ def create_staff(body: StaffIn, session: DbSession, admin: FirmAdmin) -> Created
     session.add(staff)
     session.flush()
     token = issue_token(session, Role(body.role), firm_id=admin.firm, staff_id=staff.id)
-    return Created(id=staff.id, token=token)
+    return Created(id=staff.id, token=token.value, token_expires_at=token.expires_at)
 
 
 @router.post("/staff/{staff_id}/tokens", status_code=201, response_model=Created)
@@ -51,7 +56,7 @@ def issue_staff_token(staff_id: str, session: DbSession, admin: FirmAdmin) -> Cr
     """A new token for a staff member, shown once (after a revocation, say)."""
     staff = firm_row(session, Staff, admin.firm, staff_id, "staff member")
     token = issue_token(session, Role(staff.role), firm_id=admin.firm, staff_id=staff.id)
-    return Created(id=staff.id, token=token)
+    return Created(id=staff.id, token=token.value, token_expires_at=token.expires_at)
 
 
 @router.delete("/staff/{staff_id}/tokens", response_model=TokensRevoked)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -298,6 +299,9 @@ def test_a_revoked_staff_token_gets_401_and_a_new_one_works(stack: Stack) -> Non
     fresh = admin.post(f"/v1/staff/{member['id']}/tokens", expect=201)
     MINTED.append(fresh["token"])
     assert fresh["token"] != member["token"] and len(fresh["token"]) >= 43  # 256 bits
+    # Valid for SCEAU_TOKEN_DAYS (90 by default), and the answer says until when.
+    lifetime = datetime.fromisoformat(fresh["token_expires_at"]) - datetime.now(UTC)
+    assert timedelta(days=89) < lifetime <= timedelta(days=90)
     assert isinstance(Api(stack.api, fresh["token"]).get("/v1/clients"), list)
     refused(old.http.get("/v1/clients"), 401, "revoked")
 
