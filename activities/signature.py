@@ -21,6 +21,7 @@ from activities.signature_client import (
     YousignClient,
     reminder_settings,
 )
+from activities.signature_places import signature_places
 from domain.db import session_scope
 from domain.documents import file_document
 from domain.enums import DocumentKind, WorkKind
@@ -40,9 +41,10 @@ from workflows.messages import (
 )
 
 SUPPORTED_PROVIDERS = ("yousign",)
-# The signature boxes on the letter's last page (its signature page), in PDF points from the
-# top left of an A4 page: the client's representative on the left, the firm's on the right.
-CLIENT_FIELD_X, FIRM_FIELD_X, FIELDS_Y = 60, 320, 640
+# Where the boxes go on the last page when a template does not print the signers' names
+# (see signature_places.py), in PDF points from the top left of an A4 page: the firm's
+# representative on the left, the client's on the right, as the default letter has them.
+FIRM_FIELD_X, CLIENT_FIELD_X, FIELDS_Y = 60, 300, 640
 FOLLOW_UP_DAYS = 7
 
 
@@ -178,7 +180,15 @@ async def send_for_signature(request: SendForSignatureInput) -> SignatureStarted
                 created["id"], inputs["filename"], inputs["pdf"]
             )
             last_page = int(document.get("total_pages") or 1)
-            for signer, x in zip(inputs["signers"], (CLIENT_FIELD_X, FIRM_FIELD_X), strict=True):
+            fields = await asyncio.to_thread(
+                signature_places,
+                inputs["pdf"],
+                [f"{s['first_name']} {s['last_name']}".strip() for s in inputs["signers"]],
+            ) or [
+                SignatureField(page=last_page, x=x, y=FIELDS_Y)
+                for x in (CLIENT_FIELD_X, FIRM_FIELD_X)
+            ]
+            for signer, field in zip(inputs["signers"], fields, strict=True):
                 await client.add_signer(
                     created["id"],
                     signer["first_name"],
@@ -186,7 +196,7 @@ async def send_for_signature(request: SendForSignatureInput) -> SignatureStarted
                     signer["email"],
                     signer["phone"],
                     document_id=document["id"],
-                    field=SignatureField(page=last_page, x=x, y=FIELDS_Y),
+                    field=field,
                     signature_level=settings.yousign_signature_level,
                     authentication_mode=settings.yousign_authentication_mode,
                 )

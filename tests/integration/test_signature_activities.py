@@ -146,12 +146,14 @@ async def test_sending_creates_one_complete_request_even_when_retried(
     assert signers[0]["info"]["phone_number"] == "+33612345678"
     assert {s["signature_authentication_mode"] for s in signers} == {"otp_email"}
     assert {s["signature_level"] for s in signers} == {"electronic_signature"}
-    # Each signs on the letter's last page, side by side.
+    # This letter does not print the signers' names (tests/integration/
+    # test_signature_places.py covers one that does): each signs on its last page, side by
+    # side, the client on the right as in the default letter.
     fields = [s["fields"][0] for s in signers]
     assert [(f["type"], f["page"], f["document_id"]) for f in fields] == [
         ("signature", LETTER_PAGES, documents[0]["id"])
     ] * 2
-    assert fields[0]["x"] < fields[1]["x"]
+    assert fields[0]["x"] > fields[1]["x"]
     with Session(get_engine()) as session:
         rows = session.exec(select(SignatureRequest)).all()
         assert [(r.provider_request_id, r.status) for r in rows] == [
