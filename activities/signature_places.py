@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pypdf import PageObject, PdfReader
@@ -58,11 +59,17 @@ def text_runs(pdf: bytes) -> tuple[list[TextRun], dict[int, tuple[float, float]]
     """Every non-blank text run of the PDF, and each page's width and height."""
     runs: list[TextRun] = []
     sizes: dict[int, tuple[float, float]] = {}
-    for number, page in enumerate(PdfReader(io.BytesIO(pdf)).pages, start=1):
-        width, height = float(page.mediabox.width), float(page.mediabox.height)
-        sizes[number] = (width, height)
+    for number, page, height in _pages_last_first(pdf):
+        sizes[number] = (float(page.mediabox.width), height)
         runs.extend(_page_runs(page, number, height))
     return runs, sizes
+
+
+def _pages_last_first(pdf: bytes) -> Iterator[tuple[int, PageObject, float]]:
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    for number in range(len(pages), 0, -1):
+        page = pages[number - 1]
+        yield number, page, float(page.mediabox.height)
 
 
 def _label_under(name: TextRun, runs: list[TextRun]) -> TextRun | None:
@@ -77,13 +84,9 @@ def _label_under(name: TextRun, runs: list[TextRun]) -> TextRun | None:
     return min(below, key=lambda run: run.baseline, default=None)
 
 
-def signature_places(pdf: bytes, names: list[str]) -> list[SignatureField] | None:
-    """A box per signer, in the order of ``names``; None when a name is not in the letter
-    (a template that does not print it) or the PDF cannot be read."""
-    try:
-        runs, sizes = text_runs(pdf)
-    except (PdfReadError, ValueError, KeyError, TypeError):
-        return None
+def _places(
+    runs: list[TextRun], sizes: dict[int, tuple[float, float]], names: list[str]
+) -> list[SignatureField] | None:
     # The signature block ends a letter: the last occurrence of a name is the one to sign.
     latest_first = sorted(runs, key=lambda run: (-run.page, -run.baseline))
     taken: set[TextRun] = set()
@@ -103,3 +106,23 @@ def signature_places(pdf: bytes, names: list[str]) -> list[SignatureField] | Non
         y = min(anchor.baseline + GAP_POINTS, height - BOX_HEIGHT - MARGIN_POINTS)
         places.append(SignatureField(page=found.page, x=round(x), y=round(y)))
     return places
+
+
+def signature_places(pdf: bytes, names: list[str]) -> list[SignatureField] | None:
+    """A box per signer, in the order of ``names``; None when a name is not in the letter
+    (a template that does not print it) or the PDF cannot be read.
+
+    Pages are read from the last one back, and only until every name is found: reading a
+    page's text costs tens of milliseconds, and the signature block is at the end."""
+    runs: list[TextRun] = []
+    sizes: dict[int, tuple[float, float]] = {}
+    try:
+        for number, page, height in _pages_last_first(pdf):
+            sizes[number] = (float(page.mediabox.width), height)
+            runs.extend(_page_runs(page, number, height))
+            places = _places(runs, sizes, names)
+            if places is not None:
+                return places
+    except (PdfReadError, ValueError, KeyError, TypeError):
+        return None
+    return None
