@@ -207,6 +207,7 @@ Demo firm (also in {settings.data_dir}/demo.json):
   export CLIENT_ID={demo["client_id"]}
   export CLIENT_REP_ID={demo["client_representative_id"]}
   services: {json.dumps(demo["service_ids"])}
+  tokens valid until: {demo.get("tokens_expire_at") or "revoked (no expiry)"}
 
 Ctrl-C stops everything; the data stays in {settings.data_dir}.
 """,

@@ -109,4 +109,6 @@ def seed_demo(api: str, operator_token: str) -> dict[str, Any]:
         "client_representative_id": client["representatives"][0]["id"],
         "portal_user_id": portal["id"],
         "portal_token": portal["token"],
+        # The three tokens were issued together: they expire together (SCEAU_TOKEN_DAYS).
+        "tokens_expire_at": firm["admin_token_expires_at"],
     }
