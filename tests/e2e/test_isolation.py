@@ -520,6 +520,14 @@ def test_filters_on_firm_b_ids_find_nothing(world: World, path: str, param: str,
     assert world.a_staff.get(url, params={param: world.b[key]}) == []
 
 
+@pytest.mark.parametrize(("param", "key"), [("mission_id", "mission"), ("client_id", "client")])
+def test_the_firm_audit_log_filtered_on_firm_b_ids_finds_nothing(
+    world: World, param: str, key: str
+) -> None:
+    assert world.a_admin.get("/v1/audit", params={param: world.b[key]}) == []
+    assert world.a_admin.get("/v1/audit", params={param: world.a[key]}) != []
+
+
 # --- roles ---------------------------------------------------------------------------------
 
 OPERATIONS = [
@@ -585,6 +593,7 @@ def test_a_staff_token_is_refused_portal_operations(world: World, op: tuple[str,
     ("who", "method", "path"),
     [
         ("staff", "POST", "/v1/staff"),
+        ("staff", "GET", "/v1/audit"),
         ("staff", "POST", "/v1/firms"),
         ("admin", "POST", "/v1/firms"),
         ("portal", "POST", "/v1/firms"),
