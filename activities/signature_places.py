@@ -55,21 +55,23 @@ def _page_runs(page: PageObject, number: int, height: float) -> list[TextRun]:
     return runs
 
 
+def _pages_last_first(pdf: bytes) -> Iterator[tuple[int, tuple[float, float], list[TextRun]]]:
+    """Each page's number, width and height, and text runs, from the last page back."""
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    for number in range(len(pages), 0, -1):
+        page = pages[number - 1]
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        yield number, (width, height), _page_runs(page, number, height)
+
+
 def text_runs(pdf: bytes) -> tuple[list[TextRun], dict[int, tuple[float, float]]]:
     """Every non-blank text run of the PDF, and each page's width and height."""
     runs: list[TextRun] = []
     sizes: dict[int, tuple[float, float]] = {}
-    for number, page, height in _pages_last_first(pdf):
-        sizes[number] = (float(page.mediabox.width), height)
-        runs.extend(_page_runs(page, number, height))
+    for number, size, page_runs in _pages_last_first(pdf):
+        sizes[number] = size
+        runs.extend(page_runs)
     return runs, sizes
-
-
-def _pages_last_first(pdf: bytes) -> Iterator[tuple[int, PageObject, float]]:
-    pages = PdfReader(io.BytesIO(pdf)).pages
-    for number in range(len(pages), 0, -1):
-        page = pages[number - 1]
-        yield number, page, float(page.mediabox.height)
 
 
 def _label_under(name: TextRun, runs: list[TextRun]) -> TextRun | None:
@@ -117,9 +119,9 @@ def signature_places(pdf: bytes, names: list[str]) -> list[SignatureField] | Non
     runs: list[TextRun] = []
     sizes: dict[int, tuple[float, float]] = {}
     try:
-        for number, page, height in _pages_last_first(pdf):
-            sizes[number] = (float(page.mediabox.width), height)
-            runs.extend(_page_runs(page, number, height))
+        for number, size, page_runs in _pages_last_first(pdf):
+            sizes[number] = size
+            runs.extend(page_runs)
             places = _places(runs, sizes, names)
             if places is not None:
                 return places
