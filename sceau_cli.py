@@ -91,6 +91,9 @@ def api_command(settings: Settings) -> list[str]:
         "-m",
         "uvicorn",
         "api.app:app",
+        # The standard library's loop, whose callbacks domain/loop_watch.py times.
+        "--loop",
+        "asyncio",
         "--host",
         settings.api_host,
         "--port",

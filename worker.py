@@ -32,6 +32,7 @@ from activities.signature import (
 )
 from activities.work import create_work
 from domain.logs import configure_logging
+from domain.loop_watch import watch_callbacks
 from domain.settings import get_settings
 from domain.temporal import connect, metrics_runtime, register_search_attributes
 from domain.tracing import flush_traces
@@ -92,6 +93,7 @@ def build_workers(
 async def run_workers() -> None:
     settings = get_settings()
     configure_logging(settings, "worker")
+    watch_callbacks(settings.loop_lag_warn_ms)
     queues = settings.queues
     # The SDK's metrics (activity latency, failures, schedule-to-start lag) for Prometheus.
     runtime = metrics_runtime(settings, "worker")
@@ -99,8 +101,9 @@ async def run_workers() -> None:
     # Before polling: a workflow that upserts an unregistered attribute stalls.
     await register_search_attributes(client)
     if DOCUMENTS_QUEUE in queues:
-        # Started up front, so that a machine without LibreOffice fails here, loudly.
-        converter_pool()
+        # Started up front, so that a machine without LibreOffice fails here, loudly; in a
+        # thread, as LibreOffice takes seconds to start.
+        await asyncio.to_thread(converter_pool)
     with ThreadPoolExecutor(max_workers=16) as executor:
         workers = build_workers(client, executor, queues)
         logging.getLogger("sceau.worker").info(

@@ -43,7 +43,7 @@ def scratch_path(name: str) -> Path:
 
 def load_letter_context(request: RenderInput) -> tuple[bytes, dict[str, object]]:
     """The template's bytes and the values to merge, read in one session."""
-    with session_scope() as session:
+    with session_scope(write=False) as session:
         mission = session.get(Mission, request.mission_id)
         if mission is None:
             raise not_found(f"mission {request.mission_id}")

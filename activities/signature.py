@@ -93,7 +93,7 @@ def provider_failures() -> Iterator[None]:
 
 
 def _signature_inputs(request: SendForSignatureInput) -> dict[str, Any]:
-    with session_scope() as session:
+    with session_scope(write=False) as session:
         mission = session.get(Mission, request.mission_id)
         document = session.get(Document, request.document_id)
         firm_rep = session.get(Staff, request.firm_representative_id)
@@ -205,7 +205,7 @@ async def send_for_signature(request: SendForSignatureInput) -> SignatureStarted
 
 
 def _signature_record(signature_id: str) -> SignatureRequest:
-    with session_scope() as session:
+    with session_scope(write=False) as session:
         record = session.get(SignatureRequest, signature_id)
         if record is None:
             raise not_found(f"signature request {signature_id}")

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.limits import LimitBody
-from api.observability import install_observability
+from api.observability import SLOW_CALLBACKS, install_observability
 from api.routers import (
     audit,
     catalogue,
@@ -27,6 +29,7 @@ from api.routers import (
 )
 from api.schemas import ErrorOut
 from domain.logs import configure_logging
+from domain.loop_watch import watch_callbacks
 from domain.settings import get_settings
 from domain.temporal import connect
 
@@ -35,7 +38,16 @@ log = logging.getLogger("sceau.api")
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    configure_logging(get_settings(), "api")
+    settings = get_settings()
+    configure_logging(settings, "api")
+    # FastAPI builds each route's handler on its first request, on the event loop (~10-100 ms
+    # a route): build them all now, before the first caller waits behind it.
+    app.openapi()
+    # Database steps run in threads, and every thread wants the GIL: the event loop waits for
+    # its turn behind each. Fewer threads and shorter turns keep that wait far under 100 ms.
+    to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
+    sys.setswitchinterval(0.001)
+    watch_callbacks(settings.loop_lag_warn_ms, SLOW_CALLBACKS.observe)
     try:
         app.state.temporal = await connect()
     except Exception as error:  # reads still work; the first mission move retries the connection

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Annotated, Protocol, TypeVar
 
@@ -12,8 +13,9 @@ from sqlmodel import Session, select
 from temporalio.client import Client
 
 from api.errors import ApiError, not_found
+from api.services.sessions import finish_in_thread, writing_turn
 from domain.audit import Actor, act_as
-from domain.db import session_scope
+from domain.db import new_session, session_scope
 from domain.enums import Role
 from domain.models import ApiToken, utcnow
 from domain.settings import get_settings
@@ -34,16 +36,6 @@ def firm_row(session: Session, model: type[Row], firm_id: str, row_id: str, what
     if row is None or row.firm_id != firm_id:
         raise not_found(f"{what} {row_id}")
     return row
-
-
-def db_session() -> Iterator[Session]:
-    with session_scope() as session:
-        yield session
-
-
-# "function" scope commits before the response leaves: a client that reads right after a
-# write must see it.
-DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 @dataclass(frozen=True)
@@ -72,7 +64,16 @@ class Caller:
         return Actor(self.name, token, self.firm_id)
 
 
-def caller(session: DbSession, authorization: Annotated[str | None, Header()] = None) -> Caller:
+def _token(token: str) -> ApiToken | None:
+    # Its own read-only session: the request's session, if any, has not begun its transaction,
+    # and an async endpoint has none to hold open while it awaits.
+    with session_scope(write=False) as session:
+        return session.exec(
+            select(ApiToken).where(ApiToken.token_hash == hash_token(token))
+        ).first()
+
+
+def caller(authorization: Annotated[str | None, Header()] = None) -> Caller:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "unauthorized", "a bearer token is required")
@@ -80,9 +81,7 @@ def caller(session: DbSession, authorization: Annotated[str | None, Header()] = 
     if hmac.compare_digest(token.encode(), operator_token.encode()):
         who = Caller("operator", Role.operator, None, None, None, None)
     else:
-        found = session.exec(
-            select(ApiToken).where(ApiToken.token_hash == hash_token(token))
-        ).first()
+        found = _token(token)
         if found is None or found.revoked_at is not None:
             raise ApiError(401, "unauthorized", "unknown or revoked token")
         if expired(found, utcnow()):
@@ -101,8 +100,6 @@ def caller(session: DbSession, authorization: Annotated[str | None, Header()] = 
             found.client_id,
             found.portal_user_id,
         )
-    # Every row this request's session changes is logged as this caller's.
-    act_as(session, who.actor)
     return who
 
 
@@ -115,6 +112,37 @@ def _requires(*roles: Role) -> Callable[[Caller], Caller]:
 
     return check
 
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def db_session(
+    request: Request, who: Annotated[Caller, Depends(caller)]
+) -> AsyncIterator[Session]:
+    """The session of a synchronous endpoint (FastAPI runs the endpoint in a worker thread).
+
+    Every row it changes is audited as the caller's. A request that may write waits for its
+    turn to write first (on SQLite), then takes the write lock from its first statement, so
+    that no two requests deadlock upgrading a read to a write. Async endpoints take no such
+    session: they run their database steps through ``api.services.sessions``.
+    """
+    write = request.method not in READ_METHODS
+    async with writing_turn() if write else nullcontext():
+        session = new_session(write=write)
+        act_as(session, who.actor)
+        try:
+            yield session
+            await finish_in_thread(session.commit)
+        except BaseException:
+            await finish_in_thread(session.rollback)
+            raise
+        finally:
+            await finish_in_thread(session.close)
+
+
+# "function" scope commits before the response leaves: a client that reads right after a
+# write must see it.
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 Operator = Annotated[Caller, Depends(_requires(Role.operator))]
 FirmAdmin = Annotated[Caller, Depends(_requires(Role.admin))]

@@ -13,6 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from domain.db import DatabaseBusy
 from domain.ged import StorageUnavailable
 
 log = logging.getLogger("sceau.api")
@@ -103,6 +104,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     for unavailable in (OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(unavailable, _database_unavailable)
+
+    @app.exception_handler(DatabaseBusy)
+    async def _database_busy(_: Request, error: DatabaseBusy) -> JSONResponse:
+        # SQLite's write lock stayed taken for seconds: too many writers for one disk. Nothing
+        # of the request was written; it can be sent again as it is.
+        log.warning("database busy: %s", str(error).splitlines()[0])
+        return JSONResponse(
+            error_body("database_busy", "the database is busy with other writes; try again"),
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
 
     async def _storage_unavailable(_: Request, error: Exception) -> JSONResponse:
         # The GED's S3 server is down or failing: as for the database, a retry will do.

@@ -31,6 +31,11 @@ LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+SLOW_CALLBACKS = Histogram(
+    "sceau_event_loop_slow_callback_seconds",
+    "Callbacks that held the API's event loop past SCEAU_LOOP_LAG_WARN_MS, by how long",
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
 ERRORS = Counter(
     "sceau_http_server_errors_total",
     "Requests answered 5xx or that raised",

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     # Logs: JSON lines (request_id, mission_id, workflow_id) or plain text for a terminal.
     log_format: Literal["json", "text"] = "json"
     log_level: str = "INFO"
+    # The API and the workers log a warning (logger "sceau.loop") for each callback that held
+    # their event loop longer than this many milliseconds; 0: never.
+    loop_lag_warn_ms: int = Field(default=100, ge=0, le=60_000)
+    # Threads in which the API runs database work (and synchronous endpoints).
+    api_threads: int = Field(default=8, ge=1, le=200)
     # The worker's Temporal SDK metrics (Prometheus text at http://host:port/metrics);
     # port 0 turns them off. `sceau run` gives worker N the port + N - 1.
     worker_metrics_host: str = "127.0.0.1"

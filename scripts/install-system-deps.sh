@@ -22,5 +22,7 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"
+# Another install (a second checkout's `make`) may hold dpkg's lock: wait for it, not fail.
+wait_for_lock=(-o DPkg::Lock::Timeout=600)
+$sudo apt-get "${wait_for_lock[@]}" update -qq
+$sudo apt-get "${wait_for_lock[@]}" install -y -qq --no-install-recommends "${packages[@]}"

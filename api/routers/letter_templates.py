@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from activities.rendering import TemplateError, template_variables
 from activities.template_checks import check_template_expressions
@@ -14,6 +14,7 @@ from api.deps import DbSession, FirmStaff
 from api.errors import invalid
 from api.limits import read_capped
 from api.schemas import ErrorOut, TemplateOut
+from api.services.sessions import in_session
 from domain.ged import blob_store
 from domain.letter import CONTEXT_VARIABLES
 from domain.letter_templates import (
@@ -50,7 +51,6 @@ def list_templates(session: DbSession, staff: FirmStaff) -> list[TemplateOut]:
     responses={413: {"model": ErrorOut, "description": "The template is too large"}},
 )
 async def upload_template(
-    session: DbSession,
     staff: FirmStaff,
     file: Annotated[UploadFile, File()],
     name: Annotated[str, Form(min_length=1, max_length=200)],
@@ -76,9 +76,14 @@ async def upload_template(
         await run_in_threadpool(check_template_expressions, data)
     except TemplateError as error:
         raise invalid(f"this template cannot be used: {error}") from None
-    template = LetterTemplate(
-        firm_id=staff.firm, name=name, sha256=blob_store().put(data), variables=sorted(variables)
-    )
-    session.add(template)
-    session.flush()
-    return TemplateOut(**template.model_dump())
+    sha256 = await run_in_threadpool(blob_store().put, data)
+
+    def keep(session: Session) -> TemplateOut:
+        template = LetterTemplate(
+            firm_id=staff.firm, name=name, sha256=sha256, variables=sorted(variables)
+        )
+        session.add(template)
+        session.flush()
+        return TemplateOut(**template.model_dump())
+
+    return await in_session(keep, actor=staff.actor)

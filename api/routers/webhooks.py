@@ -9,8 +9,9 @@ from sqlmodel import select
 
 from activities.signature_client import parse_webhook
 from api import gateway
-from api.deps import DbSession, Temporal
+from api.deps import Temporal
 from api.errors import ApiError, not_found
+from api.services.sessions import reading
 from domain.models import SignatureRequest
 from domain.settings import get_settings
 from domain.webhook_signing import HEADER, verify
@@ -30,9 +31,7 @@ EVENT_KINDS = {
 
 
 @router.post("/signature/{provider}")
-async def signature_webhook(
-    provider: str, request: Request, session: DbSession, temporal: Temporal
-) -> dict[str, str]:
+async def signature_webhook(provider: str, request: Request, temporal: Temporal) -> dict[str, str]:
     if provider != "yousign":
         raise not_found(f"signature provider {provider}")
     body = await request.body()
@@ -45,12 +44,14 @@ async def signature_webhook(
     except ValueError as error:
         raise ApiError(400, "bad_payload", str(error)) from None
     kind = EVENT_KINDS.get(event.event_name)
-    record = session.exec(
-        select(SignatureRequest).where(
-            SignatureRequest.provider == provider,
-            SignatureRequest.provider_request_id == event.signature_request_id,
-        )
-    ).first()
+    record = await reading(
+        lambda session: session.exec(
+            select(SignatureRequest).where(
+                SignatureRequest.provider == provider,
+                SignatureRequest.provider_request_id == event.signature_request_id,
+            )
+        ).first()
+    )
     # Acknowledge what we do not act on, so that the provider stops sending it.
     if kind is None or record is None:
         log.info("ignored %s for %s", event.event_name, event.signature_request_id)

@@ -13,6 +13,7 @@ from api.deps import Caller, DbSession, FirmStaff, PortalClient
 from api.errors import ApiError, conflict, invalid, not_found
 from api.limits import read_capped
 from api.schemas import AnswerIn, DocumentOut, ErrorOut, WorkOut
+from api.services.sessions import in_session, reading
 from domain.documents import file_document
 from domain.enums import DocumentKind, WorkKind, WorkStatus
 from domain.folders import client_files_folder
@@ -87,43 +88,50 @@ def answer_information_request(
     responses={413: {"model": ErrorOut, "description": "The file is too large"}},
 )
 async def send_file(
-    item_id: str,
-    session: DbSession,
-    client: PortalClient,
-    file: Annotated[UploadFile, File()],
+    item_id: str, client: PortalClient, file: Annotated[UploadFile, File()]
 ) -> DocumentOut:
     """A file answering the request, filed in the client's shared folder for the firm.
 
     Stored by content: the same bytes sent twice for one request are one document.
     """
-    item = own_information_request(session, client, item_id)
-    if item.status == WorkStatus.done:
-        raise conflict("this request is closed")
+    await reading(lambda session: answerable(session, client, item_id))
     data = await read_capped(file, get_settings().upload_max_bytes, "a file")
     try:
         kind = await run_in_threadpool(sniff, data, file.filename or "")
         name = safe_name(file.filename, kind)
     except UploadRefused as error:
         raise invalid(f"this file cannot be accepted: {error}") from None
-    folder = client_files_folder(session, item.client_id)
-    if folder is None:
-        raise conflict("the client has no shared folder to receive files")
     sha256 = hashlib.sha256(data).hexdigest()
-    # Off the event loop: writing up to the cap's bytes to the GED waits on the disk.
-    document = await run_in_threadpool(
-        file_document,
-        session,
-        blob_store(),
-        key=f"upload:{item.id}:{sha256}",
-        firm_id=item.firm_id,
-        client_id=item.client_id,
-        folder_id=folder.id,
-        mission_id=item.mission_id,
-        kind=DocumentKind.upload,
-        name=name,
-        version=1,
-        data=data,
-        content_type=kind.content_type,
-        work_item_id=item.id,
-    )
-    return DocumentOut(**document.model_dump())
+
+    def file_it(session: Session) -> DocumentOut:
+        # Checked again in the writing transaction: the firm may have closed it meanwhile.
+        item = answerable(session, client, item_id)
+        folder = client_files_folder(session, item.client_id)
+        if folder is None:
+            raise conflict("the client has no shared folder to receive files")
+        document = file_document(
+            session,
+            blob_store(),
+            key=f"upload:{item.id}:{sha256}",
+            firm_id=item.firm_id,
+            client_id=item.client_id,
+            folder_id=folder.id,
+            mission_id=item.mission_id,
+            kind=DocumentKind.upload,
+            name=name,
+            version=1,
+            data=data,
+            content_type=kind.content_type,
+            work_item_id=item.id,
+        )
+        return DocumentOut(**document.model_dump())
+
+    return await in_session(file_it, actor=client.actor)
+
+
+def answerable(session: Session, client: Caller, item_id: str) -> WorkItem:
+    """The client's information request, if it still takes files."""
+    item = own_information_request(session, client, item_id)
+    if item.status == WorkStatus.done:
+        raise conflict("this request is closed")
+    return item

@@ -1,0 +1,362 @@
+"""Mission operations: each checks what the firm sent, moves the mission's workflow, audits.
+
+The database steps are short sessions in the thread pool (``api.services.sessions``); the
+workflow calls stay on the event loop. No session is open while the workflow works: its
+activities write the mission's rows meanwhile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from anyio import to_thread
+from sqlmodel import Session, func, select
+from temporalio.client import Client as TemporalClient
+
+from api import gateway
+from api.deps import Caller, firm_row
+from api.errors import ApiError, invalid, not_found
+from api.idempotency import once, replayed
+from api.missions_view import mission_out
+from api.schemas import (
+    LetterCreated,
+    LetterIn,
+    LinePatch,
+    MissionIn,
+    MissionOut,
+    PreviewIn,
+    SignatureCreated,
+    SignatureIn,
+)
+from api.services.sessions import in_session, reading
+from domain.audit import record
+from domain.enums import TERMINAL_STATUSES, DocumentKind, MissionStatus, ServiceRequestStatus
+from domain.ged import blob_store
+from domain.letter_templates import template_bytes
+from domain.missions import LineForm, MissionRuleError, build_draft
+from domain.models import (
+    Client,
+    Document,
+    Folder,
+    Mission,
+    MissionLine,
+    Representative,
+    ServiceRequest,
+    Staff,
+    new_id,
+)
+from domain.settings import get_settings
+from workflows.messages import (
+    MISSIONS_QUEUE,
+    CancelRequest,
+    LetterRequest,
+    LineChange,
+    MissionDraft,
+    MissionStart,
+    RenderInput,
+    SignatureAsk,
+)
+from workflows.mission import MissionWorkflow
+from workflows.preview import LetterPreviewWorkflow
+
+PREVIEWABLE = (MissionStatus.draft, MissionStatus.letter_generated)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A mission as the caller gets it back, and whether an earlier request made it."""
+
+    mission: MissionOut
+    replayed: bool = False
+
+
+def _mission(session: Session, staff: Caller, mission_id: str) -> Mission:
+    return firm_row(session, Mission, staff.firm, mission_id, "mission")
+
+
+def _current(session: Session, mission_id: str) -> MissionOut:
+    mission = session.get(Mission, mission_id)
+    assert mission is not None
+    return mission_out(session, mission)
+
+
+def _already_created(session: Session, mission_id: str) -> bool:
+    status = session.exec(select(Mission.status).where(Mission.id == mission_id)).first()
+    return status is not None and status != MissionStatus.requested
+
+
+def _audited(
+    staff: Caller, mission_id: str, client_id: str, action: str, details: dict[str, Any]
+) -> Callable[[Session], MissionOut]:
+    """A session step that logs what the workflow did for ``staff``, then reads the mission.
+
+    The workflow writes the mission's rows in its own sessions; the API logs the action.
+    """
+
+    def step(session: Session) -> MissionOut:
+        record(
+            session,
+            staff.actor,
+            f"mission.{action}",
+            firm_id=staff.firm,
+            target=mission_id,
+            client_id=client_id,
+            mission_id=mission_id,
+            details=details,
+        )
+        session.flush()
+        return _current(session, mission_id)
+
+    return step
+
+
+def _check_letter_inputs(
+    session: Session, staff: Caller, mission: Mission, body: PreviewIn | LetterIn
+) -> None:
+    """Reject a letter request naming things the firm or the client does not have."""
+    firm_rep = session.get(Staff, body.firm_representative_id)
+    if firm_rep is None or firm_rep.firm_id != staff.firm:
+        raise not_found(f"staff member {body.firm_representative_id}")
+    if not firm_rep.legal_representative:
+        raise invalid(f"{firm_rep.first_name} {firm_rep.last_name} is not a legal representative")
+    client_rep = session.get(Representative, body.client_representative_id)
+    if client_rep is None or client_rep.client_id != mission.client_id:
+        raise not_found(f"representative {body.client_representative_id}")
+    if template_bytes(session, blob_store(), staff.firm, body.template_id) is None:
+        raise not_found(f"letter template {body.template_id}")
+    if isinstance(body, LetterIn):
+        folder = session.get(Folder, body.folder_id)
+        if folder is None or folder.client_id != mission.client_id:
+            raise not_found(f"folder {body.folder_id}")
+
+
+# --- creation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Creation:
+    draft: MissionDraft
+    start: MissionStart
+
+
+async def create(
+    temporal: TemporalClient, staff: Caller, body: MissionIn, idempotency_key: str | None
+) -> Answer:
+    def prepare(session: Session) -> _Creation | str:
+        """The workflow's input, or the id of the mission an earlier request made."""
+        client = firm_row(session, Client, staff.firm, body.client_id, "client")
+        earlier = replayed(session, staff, "missions.create", idempotency_key, body)
+        if earlier is not None and _already_created(session, earlier.resource_id):
+            return earlier.resource_id
+        request = None
+        if body.service_request_id is not None:
+            request = session.get(ServiceRequest, body.service_request_id)
+            if request is None or request.firm_id != staff.firm or request.client_id != client.id:
+                raise not_found(f"service request {body.service_request_id}")
+            if request.status != ServiceRequestStatus.open:
+                raise ApiError(409, "conflict", "this request is already a mission")
+        lines = [LineForm(line.service_id, line.price, line.frequency) for line in body.lines]
+        try:
+            draft = build_draft(
+                session,
+                staff.firm,
+                name=body.name,
+                period_start=body.period_start,
+                period_end=body.period_end,
+                frequency=body.frequency,
+                lines=lines,
+                by=staff.name,
+            )
+        except MissionRuleError as error:
+            raise invalid(str(error), {"field": error.field}) from None
+        # Only a valid request claims its key, and the mission's id is committed with it before
+        # the workflow starts: a retry after a lost answer joins that workflow, not a new one.
+        mission_id = once(
+            session,
+            staff,
+            "missions.create",
+            idempotency_key,
+            body,
+            request.mission_id if request else new_id("mis"),
+        ).resource_id
+        start = MissionStart(mission_id, staff.firm, client.id, request.id if request else None)
+        return _Creation(draft, start)
+
+    prepared = await in_session(prepare, actor=staff.actor)
+    if isinstance(prepared, str):
+        return Answer(await reading(lambda session: _current(session, prepared)), replayed=True)
+    mission_id = prepared.start.mission_id
+    try:
+        await gateway.update_with_start(
+            temporal, MissionWorkflow.create_mission, prepared.draft, prepared.start
+        )
+    except ApiError as error:
+        # Requests racing with one key share the mission id; the workflow makes the mission
+        # for whichever update comes first and refuses the others, which answer with it.
+        if (
+            idempotency_key is None
+            or error.status != 409
+            or not await reading(lambda session: _already_created(session, mission_id))
+        ):
+            raise
+        return Answer(await reading(lambda session: _current(session, mission_id)), replayed=True)
+    details = body.model_dump(mode="json")
+    audited = _audited(staff, mission_id, prepared.start.client_id, "created", details)
+    return Answer(await in_session(audited))
+
+
+# --- the mission's lines ------------------------------------------------------------------
+
+
+async def change_line(
+    temporal: TemporalClient, staff: Caller, mission_id: str, line_id: str, body: LinePatch
+) -> MissionOut:
+    def check(session: Session) -> Mission:
+        mission = _mission(session, staff, mission_id)
+        line = session.get(MissionLine, line_id)
+        if line is None or line.mission_id != mission.id:
+            raise not_found(f"line {line_id}")
+        if body.price is None and body.frequency is None:
+            raise invalid("give a price or a frequency to change")
+        return mission
+
+    mission = await reading(check)
+    change = LineChange(
+        line_id=line_id,
+        by=staff.name,
+        price=str(body.price) if body.price is not None else None,
+        frequency=body.frequency.value if body.frequency is not None else None,
+    )
+    await gateway.update(temporal, mission.id, MissionWorkflow.change_line, change)
+    details = {"line_id": line_id, **body.model_dump(mode="json", exclude_none=True)}
+    return await in_session(_audited(staff, mission.id, mission.client_id, "line_changed", details))
+
+
+# --- the letter ----------------------------------------------------------------------------
+
+
+async def preview_letter(
+    temporal: TemporalClient, staff: Caller, mission_id: str, body: PreviewIn
+) -> bytes:
+    """The letter exactly as it would be generated now, as PDF; nothing is filed or kept."""
+    preview_id = uuid.uuid4().hex
+
+    def render_input(session: Session) -> RenderInput:
+        mission = _mission(session, staff, mission_id)
+        if mission.status not in PREVIEWABLE:
+            raise ApiError(
+                409, "conflict", f"the mission is {mission.status}: no letter to preview"
+            )
+        _check_letter_inputs(session, staff, mission, body)
+        letters = select(func.count()).where(
+            Document.mission_id == mission.id, Document.kind == DocumentKind.letter
+        )
+        return RenderInput(
+            mission_id=mission.id,
+            # The version the letter would get if generated now.
+            version=session.exec(letters).one() + 1,
+            template_id=body.template_id,
+            firm_representative_id=body.firm_representative_id,
+            client_representative_id=body.client_representative_id,
+            scratch_name=f"previews/{preview_id}.docx",
+            # UTC, as the workflow's clock dates the real letter.
+            letter_date=datetime.now(UTC).date().isoformat(),
+        )
+
+    request = await reading(render_input)
+    try:
+        pdf_name = await temporal.execute_workflow(
+            LetterPreviewWorkflow.run,
+            request,
+            id=f"preview-{preview_id}",
+            task_queue=MISSIONS_QUEUE,
+        )
+    except Exception as error:
+        raise gateway.as_api_error(error) from error
+    scratch = get_settings().scratch_dir
+    return await _take_scratch(scratch / pdf_name, scratch / request.scratch_name)
+
+
+async def _take_scratch(pdf: Path, *leftovers: Path) -> bytes:
+    """The preview's bytes, its scratch files removed, read off the event loop."""
+
+    def take() -> bytes:
+        try:
+            data: bytes = pdf.read_bytes()
+            return data
+        finally:
+            for leftover in (pdf, *leftovers):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+
+    return await to_thread.run_sync(take)
+
+
+async def generate_letter(
+    temporal: TemporalClient, staff: Caller, mission_id: str, body: LetterIn
+) -> LetterCreated:
+    def check(session: Session) -> Mission:
+        mission = _mission(session, staff, mission_id)
+        _check_letter_inputs(session, staff, mission, body)
+        return mission
+
+    mission = await reading(check)
+    request = LetterRequest(
+        template_id=body.template_id,
+        folder_id=body.folder_id,
+        firm_representative_id=body.firm_representative_id,
+        client_representative_id=body.client_representative_id,
+        by=staff.name,
+    )
+    filed = await gateway.update(temporal, mission.id, MissionWorkflow.generate_letter, request)
+    details = {
+        **body.model_dump(mode="json"),
+        "document_id": filed.document_id,
+        "version": filed.version,
+    }
+    await in_session(_audited(staff, mission.id, mission.client_id, "letter_generated", details))
+    return LetterCreated(document_id=filed.document_id, version=filed.version, status=filed.status)
+
+
+# --- signature and cancellation ------------------------------------------------------------
+
+
+async def request_signature(
+    temporal: TemporalClient, staff: Caller, mission_id: str, body: SignatureIn
+) -> SignatureCreated:
+    mission = await reading(lambda session: _mission(session, staff, mission_id))
+    ask = SignatureAsk(provider=body.provider, by=staff.name)
+    started = await gateway.update(temporal, mission.id, MissionWorkflow.request_signature, ask)
+    details = {"provider": ask.provider, "signature_id": started.signature_id}
+    await in_session(_audited(staff, mission.id, mission.client_id, "signature_requested", details))
+    return SignatureCreated(
+        signature_id=started.signature_id,
+        provider_request_id=started.provider_request_id,
+        status=started.status,
+    )
+
+
+async def cancel(
+    temporal: TemporalClient, staff: Caller, mission_id: str, reason: str
+) -> MissionOut:
+    def check(session: Session) -> tuple[Mission, MissionOut]:
+        mission = _mission(session, staff, mission_id)
+        if mission.status in TERMINAL_STATUSES:
+            raise ApiError(409, "conflict", f"the mission is already {mission.status}")
+        return mission, mission_out(session, mission)
+
+    mission, seen = await reading(check)
+    await gateway.signal(
+        temporal, mission.id, MissionWorkflow.cancel, CancelRequest(staff.name, reason)
+    )
+    await in_session(
+        _audited(staff, mission.id, mission.client_id, "cancel_requested", {"reason": reason})
+    )
+    # The workflow cancels in its own time: the answer is the mission as it was asked.
+    return seen
