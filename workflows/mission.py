@@ -15,6 +15,8 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from workflows.messages import (
         DOCUMENT_HEARTBEAT,
+        DOCUMENT_TIMEOUT,
+        NON_RETRYABLE_ERRORS,
         Activities,
         CancelRequest,
         CancelSignatureInput,
@@ -54,41 +56,41 @@ LETTER_VERSION = SearchAttributeKey.for_int("LetterVersion")
 EDITABLE = ("draft", "letter_generated")
 TERMINAL = ("completed", "declined", "expired", "cancelled")
 
-# Errors a retry cannot fix; the activities raise them with these types.
-NON_RETRYABLE = ["TemplateError", "InvalidDocument", "ProviderRejected", "NotFound", "InvalidInput"]
-RETRY = RetryPolicy(
+# An update's caller waits for the answer: eight attempts in about a minute and a half, then
+# the update fails.
+RETRY_WHILE_CALLER_WAITS = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(seconds=30),
     maximum_attempts=8,
-    non_retryable_error_types=NON_RETRYABLE,
+    non_retryable_error_types=NON_RETRYABLE_ERRORS,
 )
 # Steps driven by signals and timers have no caller to report to: they retry until they
 # succeed (an operator sees the failing attempts in the Web UI) rather than fail the mission.
-UNTIL_DONE = RetryPolicy(
+RETRY_UNTIL_DONE = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=5),
-    non_retryable_error_types=NON_RETRYABLE,
+    non_retryable_error_types=NON_RETRYABLE_ERRORS,
 )
-SHORT = timedelta(seconds=30)
-# Reminders and status polls are worth a few attempts, never the mission: see _ask_provider.
-FEW = RetryPolicy(
+# Reminders and status polls are worth a few attempts, never the mission: see _poll.
+RETRY_A_FEW_TIMES = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=1),
     maximum_attempts=5,
-    non_retryable_error_types=NON_RETRYABLE,
+    non_retryable_error_types=NON_RETRYABLE_ERRORS,
 )
-# What the provider reports when asked, as the event it would have sent.
-POLLED_KINDS = {
-    "done": "done",
-    "declined": "declined",
-    "expired": "expired",
-    "canceled": "canceled",
-}
-OPENING = timedelta(hours=1)
-DOCUMENT_WORK = timedelta(minutes=3)
+# Start-to-close timeouts: most steps (a few database writes or one call to the provider); the
+# slow ones (sending the letter for signature, filing the signed letter, creating the year's
+# work). Rendering and converting the letter take DOCUMENT_TIMEOUT.
+STEP_TIMEOUT = timedelta(seconds=30)
+SLOW_STEP_TIMEOUT = timedelta(minutes=2)
+# How long a new workflow waits for the update that started it to record a first status.
+FIRST_STATUS_TIMEOUT = timedelta(hours=1)
+# What the provider reports when asked that ends the wait, as the event it would have sent
+# (the provider's status and the event's kind are the same words).
+FINAL_PROVIDER_STATUSES = frozenset({"done", "declined", "expired", "canceled"})
 
 
 class Rejected(ApplicationError):
@@ -131,7 +133,9 @@ class MissionWorkflow:
     async def run(self, start: MissionStart) -> MissionState:
         if start.carried is None:
             try:
-                await workflow.wait_condition(lambda: self.status is not None, timeout=OPENING)
+                await workflow.wait_condition(
+                    lambda: self.status is not None, timeout=FIRST_STATUS_TIMEOUT
+                )
             except TimeoutError:
                 # The update that started this workflow failed: nothing to keep it open for.
                 return self.state()
@@ -201,8 +205,8 @@ class MissionWorkflow:
                     self.start.service_request_id,
                     draft,
                 ),
-                start_to_close_timeout=SHORT,
-                retry_policy=RETRY,
+                start_to_close_timeout=STEP_TIMEOUT,
+                retry_policy=RETRY_WHILE_CALLER_WAITS,
             )
             self.period_end = draft.period_end
             await self._transition("draft", draft.by, "mission created")
@@ -222,8 +226,8 @@ class MissionWorkflow:
             await workflow.execute_activity(
                 Activities.change_line,
                 ChangeLineInput(self.start.mission_id, change),
-                start_to_close_timeout=SHORT,
-                retry_policy=RETRY,
+                start_to_close_timeout=STEP_TIMEOUT,
+                retry_policy=RETRY_WHILE_CALLER_WAITS,
             )
             return self.state()
 
@@ -250,25 +254,25 @@ class MissionWorkflow:
                     letter_date=workflow.now().date().isoformat(),
                 ),
                 task_queue=self.start.documents_queue,
-                start_to_close_timeout=DOCUMENT_WORK,
+                start_to_close_timeout=DOCUMENT_TIMEOUT,
                 heartbeat_timeout=DOCUMENT_HEARTBEAT,
-                retry_policy=RETRY,
+                retry_policy=RETRY_WHILE_CALLER_WAITS,
                 result_type=str,
             )
             pdf_name = await workflow.execute_activity(
                 Activities.convert_to_pdf,
                 ConvertInput(docx_name),
                 task_queue=self.start.documents_queue,
-                start_to_close_timeout=DOCUMENT_WORK,
+                start_to_close_timeout=DOCUMENT_TIMEOUT,
                 heartbeat_timeout=DOCUMENT_HEARTBEAT,
-                retry_policy=RETRY,
+                retry_policy=RETRY_WHILE_CALLER_WAITS,
                 result_type=str,
             )
             document_id = await workflow.execute_activity(
                 Activities.file_letter,
                 FileLetterInput(self.start.mission_id, version, request.folder_id, pdf_name),
-                start_to_close_timeout=SHORT,
-                retry_policy=RETRY,
+                start_to_close_timeout=STEP_TIMEOUT,
+                retry_policy=RETRY_WHILE_CALLER_WAITS,
                 result_type=str,
             )
             self.letter, self.letter_version = request, version
@@ -301,8 +305,8 @@ class MissionWorkflow:
                     reminder_interval_days=self.start.signature_reminder_interval_days,
                     reminder_max=self.start.signature_reminder_max,
                 ),
-                start_to_close_timeout=timedelta(minutes=2),
-                retry_policy=RETRY,
+                start_to_close_timeout=SLOW_STEP_TIMEOUT,
+                retry_policy=RETRY_WHILE_CALLER_WAITS,
                 result_type=SignatureStarted,
             )
             self.sent_at = self.last_heard_at = workflow.now()
@@ -353,8 +357,8 @@ class MissionWorkflow:
                 await workflow.execute_activity(
                     Activities.create_follow_up_task,
                     FollowUpInput(self.start.mission_id, message.reason),
-                    start_to_close_timeout=SHORT,
-                    retry_policy=UNTIL_DONE,
+                    start_to_close_timeout=STEP_TIMEOUT,
+                    retry_policy=RETRY_UNTIL_DONE,
                 )
         elif message.kind == "expired":
             await self._record_signature("expired")
@@ -365,12 +369,12 @@ class MissionWorkflow:
 
     async def _record_signature(self, status: str, signer_email: str = "") -> None:
         assert self.signature is not None
-        self.signature.status = "ongoing" if status == "ongoing" else status
+        self.signature.status = status
         await workflow.execute_activity(
             Activities.record_signature_status,
             SignatureStatusInput(self.signature.signature_id, status, signer_email),
-            start_to_close_timeout=SHORT,
-            retry_policy=UNTIL_DONE,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=RETRY_UNTIL_DONE,
         )
 
     async def _complete_signature(self) -> None:
@@ -378,16 +382,16 @@ class MissionWorkflow:
         await workflow.execute_activity(
             Activities.file_signed_letter,
             FileSignedInput(self.start.mission_id, self.signature.signature_id),
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=UNTIL_DONE,
+            start_to_close_timeout=SLOW_STEP_TIMEOUT,
+            retry_policy=RETRY_UNTIL_DONE,
         )
         self.signature.status = "done"
         await self._transition("signed", "signers", "all signers signed")
         created = await workflow.execute_activity(
             Activities.create_work,
             self.start.mission_id,
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=UNTIL_DONE,
+            start_to_close_timeout=SLOW_STEP_TIMEOUT,
+            retry_policy=RETRY_UNTIL_DONE,
             result_type=WorkCreated,
         )
         await self._transition(
@@ -402,8 +406,8 @@ class MissionWorkflow:
         await workflow.execute_activity(
             Activities.cancel_signature,
             CancelSignatureInput(self.signature.signature_id, reason),
-            start_to_close_timeout=SHORT,
-            retry_policy=UNTIL_DONE,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=RETRY_UNTIL_DONE,
         )
 
     async def _transition(self, status: str, by: str, reason: str) -> None:
@@ -421,8 +425,8 @@ class MissionWorkflow:
                 at=workflow.now().isoformat(),
                 service_request_id=self.start.service_request_id,
             ),
-            start_to_close_timeout=SHORT,
-            retry_policy=UNTIL_DONE,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=RETRY_UNTIL_DONE,
         )
         self.status = status
         # The letter version and the memo came later: each upsert of the memo is one more
@@ -515,8 +519,8 @@ class MissionWorkflow:
             await workflow.execute_activity(
                 Activities.remind_signers,
                 RemindInput(self.signature.signature_id, self.reminders_sent),
-                start_to_close_timeout=SHORT,
-                retry_policy=FEW,
+                start_to_close_timeout=STEP_TIMEOUT,
+                retry_policy=RETRY_A_FEW_TIMES,
             )
 
     async def _poll(self) -> None:
@@ -528,23 +532,22 @@ class MissionWorkflow:
             answer = await workflow.execute_activity(
                 Activities.fetch_signature_status,
                 self.signature.signature_id,
-                start_to_close_timeout=SHORT,
-                retry_policy=FEW,
+                start_to_close_timeout=STEP_TIMEOUT,
+                retry_policy=RETRY_A_FEW_TIMES,
                 result_type=ProviderStatus,
             )
         except ActivityError:
             # The next poll asks again; the expiry timer bounds the wait in any case.
             workflow.logger.warning("could not ask the provider for the signature's status")
             return
-        kind = POLLED_KINDS.get(answer.status)
-        if kind is None:
+        if answer.status not in FINAL_PROVIDER_STATUSES:
             for email in answer.signed_emails:
                 await self._handle(
                     SignatureEvent(f"poll-{self.polls}-{email}", "signer_done", signer_email=email)
                 )
             return
         reason = answer.reason or f"{answer.status}, as the provider reported when asked"
-        await self._handle(SignatureEvent(f"poll-{self.polls}", kind, reason=reason))
+        await self._handle(SignatureEvent(f"poll-{self.polls}", answer.status, reason=reason))
 
     # --- bounded history ------------------------------------------------------------------
 
