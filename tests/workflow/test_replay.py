@@ -64,7 +64,7 @@ class UnguardedChange(MissionWorkflow):
         return await super().run(start)
 
     async def _transition(self, status: str, by: str, reason: str) -> None:
-        if self.seq == 0:
+        if self.state.seq == 0:
             await workflow.execute_activity(
                 Activities.change_line, self.start.mission_id, start_to_close_timeout=STEP_TIMEOUT
             )
@@ -78,7 +78,7 @@ class PatchedChange(MissionWorkflow):
         return await super().run(start)
 
     async def _transition(self, status: str, by: str, reason: str) -> None:
-        if self.seq == 0 and workflow.patched("extra-step-before-first-transition"):
+        if self.state.seq == 0 and workflow.patched("extra-step-before-first-transition"):
             await workflow.execute_activity(
                 Activities.change_line, self.start.mission_id, start_to_close_timeout=STEP_TIMEOUT
             )
