@@ -7,7 +7,7 @@ and no database object or document byte ever enters a history.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 MISSIONS_QUEUE = "missions"
 DOCUMENTS_QUEUE = "documents"
@@ -15,6 +15,18 @@ DOCUMENTS_QUEUE = "documents"
 # middle of one loses it to another worker after this, not after the start-to-close timeout.
 # The activities heartbeat every quarter of it (activities/heartbeats.py).
 DOCUMENT_HEARTBEAT = timedelta(seconds=20)
+# Their start-to-close timeout: one rendering or one conversion, however long the queue.
+DOCUMENT_TIMEOUT = timedelta(minutes=3)
+# Error types that retrying cannot fix: the activities raise `ApplicationError`s of these types
+# (activities/errors.py, the letter and signature activities), and every workflow names them
+# all in its retry policies.
+NON_RETRYABLE_ERRORS = (
+    "TemplateError",
+    "InvalidDocument",
+    "ProviderRejected",
+    "NotFound",
+    "InvalidInput",
+)
 
 
 def mission_workflow_id(mission_id: str) -> str:
@@ -72,7 +84,7 @@ class MissionStart:
     # Continue as new once the history holds this many events (Temporal warns at 10 240).
     history_event_limit: int = 5000
     # The state of the run that continued as new; None on a mission's first run.
-    carried: CarriedState | None = None
+    carried: MissionWorkflowState | None = None
 
 
 @dataclass
@@ -109,26 +121,41 @@ class LetterRequest:
 
 
 @dataclass
-class CarriedState:
-    """Everything a mission's workflow holds, handed to its next run by continue-as-new."""
+class MissionWorkflowState:
+    """Everything MissionWorkflow remembers from one update, signal or timer to the next.
 
-    status: str
-    seq: int
-    period_end: str | None
-    letter: LetterRequest | None
-    letter_version: int
-    letter_document_ids: list[str]
-    signature: SignatureStarted | None
-    sent_at: str | None
-    signers_done: list[str]
-    seen_event_ids: list[str]
-    # Signals received but not handled yet, in order.
+    The workflow holds it as `self.state` and hands it whole to its next run at
+    continue-as-new (`MissionStart.carried`). A new field needs a default, so that a state
+    carried by an older run still reads; that is all it needs to survive continue-as-new.
+    (`MissionState` is what the `state` query and the updates answer: a view of it.)
+    """
+
+    # None until the update that starts the mission has recorded its first transition.
+    status: str | None = None
+    # The number of the last transition recorded (`TransitionInput.seq`).
+    seq: int = 0
+    period_end: str | None = None
+    letter: LetterRequest | None = None
+    letter_version: int = 0
+    letter_document_ids: list[str] = field(default_factory=list)
+    signature: SignatureStarted | None = None
+    # When the letter was sent (an ISO string in the payload): expiry and reminders count from it.
+    sent_at: datetime | None = None
+    signers_done: list[str] = field(default_factory=list)
+    # The provider's event ids seen so far: it delivers at least once.
+    seen_event_ids: list[str] = field(default_factory=list)
+    # Signals received but not handled yet: the provider's events in the order they came, then
+    # the cancel. A cancel ends the mission, so nothing that comes after it is kept.
     pending_events: list[SignatureEvent] = field(default_factory=list)
     pending_cancel: CancelRequest | None = None
     reminders_sent: int = 0
-    last_heard_at: str | None = None
+    # When the provider last told us something (an event, or an answer to a poll).
+    last_heard_at: datetime | None = None
     polls: int = 0
-    signature_timers: bool = False
+    # Whether the mission keeps reminder and poll timers while it waits for signatures (None:
+    # not decided yet); missions that waited before those timers existed keep only the expiry.
+    signature_timers: bool | None = None
+    # How many runs the mission's history has been split into by continue-as-new.
     runs: int = 1
 
 
@@ -182,6 +209,8 @@ class SignatureAsk:
 
 @dataclass
 class MissionState:
+    """What the `state` query and the updates answer: a view of `MissionWorkflowState`."""
+
     mission_id: str
     status: str | None
     letter_version: int

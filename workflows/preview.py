@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows.messages import (
         DOCUMENT_HEARTBEAT,
+        DOCUMENT_TIMEOUT,
         DOCUMENTS_QUEUE,
+        NON_RETRYABLE_ERRORS,
         Activities,
         ConvertInput,
         RenderInput,
     )
 
-PREVIEW_RETRY = RetryPolicy(
-    maximum_attempts=3, non_retryable_error_types=["TemplateError", "InvalidDocument", "NotFound"]
-)
+# Someone waits for the preview: three attempts at most, and none more for an error that
+# retrying cannot fix (a bad template or input, a missing representative).
+PREVIEW_RETRY = RetryPolicy(maximum_attempts=3, non_retryable_error_types=NON_RETRYABLE_ERRORS)
 
 
 @workflow.defn
@@ -30,7 +30,7 @@ class LetterPreviewWorkflow:
             Activities.render_letter,
             request,
             task_queue=DOCUMENTS_QUEUE,
-            start_to_close_timeout=timedelta(minutes=3),
+            start_to_close_timeout=DOCUMENT_TIMEOUT,
             heartbeat_timeout=DOCUMENT_HEARTBEAT,
             retry_policy=PREVIEW_RETRY,
             result_type=str,
@@ -39,7 +39,7 @@ class LetterPreviewWorkflow:
             Activities.convert_to_pdf,
             ConvertInput(docx_name),
             task_queue=DOCUMENTS_QUEUE,
-            start_to_close_timeout=timedelta(minutes=3),
+            start_to_close_timeout=DOCUMENT_TIMEOUT,
             heartbeat_timeout=DOCUMENT_HEARTBEAT,
             retry_policy=PREVIEW_RETRY,
             result_type=str,

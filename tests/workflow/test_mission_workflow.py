@@ -213,7 +213,7 @@ async def test_rejected_updates_change_nothing(env: WorkflowEnvironment) -> None
         with pytest.raises(WorkflowUpdateFailedError):
             await handle.execute_update(MissionWorkflow.generate_letter, LETTER)
         assert recorder.calls == frozen_calls
-        assert (await handle.query(MissionWorkflow.state)).status == "awaiting_signature"
+        assert (await handle.query(MissionWorkflow.snapshot)).status == "awaiting_signature"
         await handle.signal(MissionWorkflow.cancel, CancelRequest("staff"))
         await finish(env, handle)
 
@@ -240,7 +240,7 @@ async def test_a_broken_template_fails_the_update_and_keeps_the_draft(
         handle = await create(env, queue)
         with pytest.raises(WorkflowUpdateFailedError):
             await handle.execute_update(MissionWorkflow.generate_letter, LETTER)
-        assert (await handle.query(MissionWorkflow.state)).status == "draft"
+        assert (await handle.query(MissionWorkflow.snapshot)).status == "draft"
         await handle.signal(MissionWorkflow.cancel, CancelRequest("staff"))
         await finish(env, handle)
     assert recorder.statuses == ["draft", "cancelled"]

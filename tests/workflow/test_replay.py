@@ -16,7 +16,7 @@ from temporalio.worker import Replayer
 
 from domain.payloads import data_converter
 from workflows.messages import Activities, MissionStart, MissionState
-from workflows.mission import SHORT, MissionWorkflow
+from workflows.mission import STEP_TIMEOUT, MissionWorkflow
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 FILES = sorted(HISTORIES.glob("*.json"))
@@ -64,9 +64,9 @@ class UnguardedChange(MissionWorkflow):
         return await super().run(start)
 
     async def _transition(self, status: str, by: str, reason: str) -> None:
-        if self.seq == 0:
+        if self.state.seq == 0:
             await workflow.execute_activity(
-                Activities.change_line, self.start.mission_id, start_to_close_timeout=SHORT
+                Activities.change_line, self.start.mission_id, start_to_close_timeout=STEP_TIMEOUT
             )
         await super()._transition(status, by, reason)
 
@@ -78,9 +78,9 @@ class PatchedChange(MissionWorkflow):
         return await super().run(start)
 
     async def _transition(self, status: str, by: str, reason: str) -> None:
-        if self.seq == 0 and workflow.patched("extra-step-before-first-transition"):
+        if self.state.seq == 0 and workflow.patched("extra-step-before-first-transition"):
             await workflow.execute_activity(
-                Activities.change_line, self.start.mission_id, start_to_close_timeout=SHORT
+                Activities.change_line, self.start.mission_id, start_to_close_timeout=STEP_TIMEOUT
             )
         await super()._transition(status, by, reason)
 

@@ -4,15 +4,26 @@ up for lost webhooks, expiry, and continue-as-new over a long wait."""
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from domain.payloads import data_converter
 from tests.workflow.standins import Recorder
 from tests.workflow.test_mission_workflow import create, finish, running, to_awaiting_signature
-from workflows.messages import MissionState, ProviderStatus, SignatureEvent
+from workflows.messages import (
+    MissionStart,
+    MissionState,
+    MissionWorkflowState,
+    ProviderStatus,
+    SignatureEvent,
+    mission_workflow_id,
+)
 from workflows.mission import LETTER_VERSION, MISSION_STATUS, MissionWorkflow
 
 
@@ -28,7 +39,7 @@ async def state_after(
     latest = env.client.get_workflow_handle_for(MissionWorkflow.run, handle.id)
     deadline = asyncio.get_running_loop().time() + 10
     while True:
-        state: MissionState = await latest.query(MissionWorkflow.state)
+        state: MissionState = await latest.query(MissionWorkflow.snapshot)
         if until(state) or asyncio.get_running_loop().time() > deadline:
             return state
         await asyncio.sleep(0.05)
@@ -219,3 +230,44 @@ async def test_a_long_wait_continues_as_new_and_keeps_the_missions_state(
         "active",
         "completed",
     ]
+
+
+async def test_a_run_carried_with_pending_signals_handles_the_events_then_the_cancel(
+    env: WorkflowEnvironment,
+) -> None:
+    # A state as a run continuing as new carried it before the workflow held it in one piece.
+    now = await env.get_current_time()
+    carried = {
+        "status": "awaiting_signature",
+        "seq": 3,
+        "period_end": "2027-12-31",
+        "letter": None,
+        "letter_version": 1,
+        "letter_document_ids": ["doc-v1"],
+        "signature": {"signature_id": "sig-1", "provider_request_id": "p-1", "status": "ongoing"},
+        "sent_at": now.isoformat(),
+        "signers_done": [],
+        "seen_event_ids": ["e1", "e2"],
+        "pending_events": [{"event_id": "e1", "kind": "signer_done", "signer_email": "a@x.fr"}],
+        "pending_cancel": {"by": "staff-1", "reason": "the client left"},
+        "reminders_sent": 0,
+        "last_heard_at": now.isoformat(),
+        "polls": 0,
+        "signature_timers": True,
+        "runs": 3,
+    }
+    payload = Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(carried).encode())
+    [state] = data_converter.payload_converter.from_payloads([payload], [MissionWorkflowState])
+    recorder = Recorder()
+    async with running(env, recorder) as queue:
+        mission_id = str(uuid.uuid4())
+        handle = await env.client.start_workflow(
+            MissionWorkflow.run,
+            MissionStart(mission_id, "firm-1", "client-1", carried=state),
+            id=mission_workflow_id(mission_id),
+            task_queue=queue,
+        )
+        final = await finish(env, handle)
+    assert recorder.calls == ["signature:ongoing", "cancel_at_provider"]
+    assert recorder.statuses == ["cancelled"]
+    assert (final.status, final.signers_done, final.runs) == ("cancelled", ["a@x.fr"], 3)
