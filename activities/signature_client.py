@@ -317,11 +317,16 @@ def _error_message(response: httpx.Response) -> tuple[str, Any]:
 
 @dataclass(frozen=True)
 class WebhookEvent:
-    """What Sceau needs from a Yousign webhook."""
+    """What Sceau needs from a Yousign webhook.
+
+    ``signature_request_id`` is None for an event about something other than a signature
+    request (``electronic_seal.done``, a kind Yousign adds later): nothing for Sceau to do,
+    but to acknowledge it so that Yousign stops retrying.
+    """
 
     event_id: str
     event_name: str
-    signature_request_id: str
+    signature_request_id: str | None
     external_id: str | None
     reason: str | None
     signer_email: str | None
@@ -333,7 +338,8 @@ def parse_webhook(body: bytes) -> WebhookEvent:
     """Read a Yousign v3 webhook body; ``ValueError`` when it is not one.
 
     Check the ``X-Yousign-Signature-256`` header (``domain.webhook_signing.verify``) on the
-    raw body before calling this.
+    raw body before calling this. Fields Sceau does not read are ignored; an event without
+    ``data.signature_request`` is returned with ``signature_request_id`` None.
     """
     try:
         payload = json.loads(body)
@@ -347,8 +353,17 @@ def parse_webhook(body: bytes) -> WebhookEvent:
     if not isinstance(data, dict):
         raise ValueError("webhook has no data object")
     request = data.get("signature_request")
+    if request is None:
+        return WebhookEvent(
+            event_id=event_id,
+            event_name=event_name,
+            signature_request_id=None,
+            external_id=None,
+            reason=None,
+            signer_email=None,
+        )
     if not isinstance(request, dict):
-        raise ValueError("webhook has no data.signature_request object")
+        raise ValueError("webhook data.signature_request is not an object")
     request_id = _required_str(request, "id", "data.signature_request.id")
 
     reason = _optional_str(data.get("reason"))

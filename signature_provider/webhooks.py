@@ -21,8 +21,8 @@ from typing import Any
 
 import httpx
 
-from domain.webhook_signing import HEADER, sign
 from signature_provider.config import ProviderConfig
+from signature_provider.signing import SIGNATURE_HEADER, signature_header_value
 from signature_provider.store import write_atomic
 
 log = logging.getLogger("signature_provider.webhooks")
@@ -100,7 +100,7 @@ class WebhookDispatcher:
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "Sceau-Local-Yousign/1.0",
-            HEADER: sign(self.config.webhook_secret, body),
+            SIGNATURE_HEADER: signature_header_value(self.config.webhook_secret, body),
         }
         delay = self.config.webhook_backoff
         attempts = max(1, self.config.webhook_attempts)
