@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from domain.payloads import data_converter
 from domain.settings import Settings, get_settings
@@ -42,13 +45,82 @@ def metrics_runtime(settings: Settings, service: str) -> Runtime | None:
     )
 
 
+class TemporalSettingsError(ValueError):
+    """The Temporal connection settings cannot work (a certificate file missing, say)."""
+
+
+def _read_pem(setting: str, value: str) -> bytes:
+    path = Path(value).expanduser()
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise TemporalSettingsError(
+            f"{setting}={value}: cannot read the file ({error.strerror or error})"
+        ) from None
+    if not data.strip():
+        raise TemporalSettingsError(f"{setting}={value}: the file is empty")
+    return data
+
+
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """What `Client.connect(tls=...)` gets: a TLSConfig, True (system roots) or False."""
+    cert, key = settings.temporal_tls_cert, settings.temporal_tls_key
+    if bool(cert) != bool(key):
+        given, missing = (
+            ("SCEAU_TEMPORAL_TLS_CERT", "SCEAU_TEMPORAL_TLS_KEY")
+            if cert
+            else ("SCEAU_TEMPORAL_TLS_KEY", "SCEAU_TEMPORAL_TLS_CERT")
+        )
+        raise TemporalSettingsError(f"{given} is set but {missing} is not: mTLS needs both")
+    detailed = bool(settings.temporal_tls_ca or cert or settings.temporal_tls_server_name)
+    if settings.temporal_tls is False:
+        if detailed:
+            raise TemporalSettingsError(
+                "SCEAU_TEMPORAL_TLS=false, yet TLS certificates or a server name are set"
+            )
+        return False
+    if not detailed:
+        # An API key travels only over TLS unless TLS is explicitly turned off.
+        return bool(settings.temporal_tls or settings.temporal_api_key)
+    return TLSConfig(
+        server_root_ca_cert=(
+            _read_pem("SCEAU_TEMPORAL_TLS_CA", settings.temporal_tls_ca)
+            if settings.temporal_tls_ca
+            else None
+        ),
+        client_cert=_read_pem("SCEAU_TEMPORAL_TLS_CERT", cert) if cert else None,
+        client_private_key=_read_pem("SCEAU_TEMPORAL_TLS_KEY", key) if key else None,
+        domain=settings.temporal_tls_server_name or None,
+    )
+
+
+def connect_options(settings: Settings) -> dict[str, Any]:
+    """The address, namespace, TLS and API key arguments of `Client.connect`."""
+    return {
+        "target_host": settings.temporal_address,
+        "namespace": settings.temporal_namespace,
+        "tls": tls_config(settings),
+        "api_key": settings.temporal_api_key or None,
+    }
+
+
+def is_remote_temporal(settings: Settings) -> bool:
+    """TLS or an API key: a real cluster, never a dev server that `sceau run` would start."""
+    return bool(
+        settings.temporal_tls
+        or settings.temporal_api_key
+        or settings.temporal_tls_ca
+        or settings.temporal_tls_cert
+        or settings.temporal_tls_server_name
+    )
+
+
 async def connect(
     settings: Settings | None = None, *, runtime: Runtime | None = None, service: str = "api"
 ) -> Client:
     settings = settings or get_settings()
     return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
+        **connect_options(settings),
         data_converter=data_converter,
         interceptors=tracing_interceptors(settings, service),
         runtime=runtime,
