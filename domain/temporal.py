@@ -6,7 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
@@ -128,9 +131,22 @@ async def connect(
 
 
 async def register_search_attributes(client: Client) -> None:
-    """Add Sceau's search attributes to the client's namespace; those already there stay."""
+    """Add Sceau's search attributes to the client's namespace; those already there stay.
+
+    Only the missing ones are added: a key that may not change the namespace (Temporal
+    Cloud's, often) works once they are there, and is told which to add when they are not.
+    """
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=client.namespace)
+        )
+        present = set(listed.custom_attributes)
+    except RPCError:
+        present = set()  # not allowed to list: try to add them all, as before
     # One call each: a namespace from an older release has some of them already.
     for name, kind in SEARCH_ATTRIBUTES.items():
+        if name in present:
+            continue
         try:
             await client.operator_service.add_search_attributes(
                 AddSearchAttributesRequest(
@@ -138,5 +154,15 @@ async def register_search_attributes(client: Client) -> None:
                 )
             )
         except RPCError as error:
-            if error.status != RPCStatusCode.ALREADY_EXISTS:
-                raise
+            if error.status == RPCStatusCode.ALREADY_EXISTS:
+                continue
+            if error.status in (RPCStatusCode.PERMISSION_DENIED, RPCStatusCode.UNIMPLEMENTED):
+                missing = ", ".join(
+                    f"{n} ({k})" for n, k in SEARCH_ATTRIBUTES.items() if n not in present
+                )
+                raise RuntimeError(
+                    f"namespace {client.namespace} lacks the search attributes {missing} and"
+                    f" this client may not add them ({error.message}): add them once, e.g."
+                    " in Temporal Cloud's UI or with `tcld namespace search-attributes add`"
+                ) from error
+            raise

@@ -4,12 +4,20 @@ Temporal Cloud (API key)."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from temporalio.service import TLSConfig
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from domain.settings import Settings
-from domain.temporal import TemporalSettingsError, connect_options, is_remote_temporal
+from domain.temporal import (
+    SEARCH_ATTRIBUTES,
+    TemporalSettingsError,
+    connect_options,
+    is_remote_temporal,
+    register_search_attributes,
+)
 
 
 @pytest.fixture
@@ -144,3 +152,49 @@ def test_the_settings_come_from_the_environment(
     assert options["namespace"] == "sceau.a1b2c"
     assert options["api_key"] == "cloud-key"
     assert isinstance(options["tls"], TLSConfig)
+
+
+class FakeOperator:
+    """The operator service of a namespace holding `present`; adding may be refused."""
+
+    def __init__(self, present: set[str], *, list_error: bool = False, add_error: bool = False):
+        self.present, self.list_error, self.add_error = present, list_error, add_error
+        self.added: list[str] = []
+
+    async def list_search_attributes(self, request: object) -> object:
+        if self.list_error:
+            raise RPCError("denied", RPCStatusCode.PERMISSION_DENIED, b"")
+        return SimpleNamespace(custom_attributes={name: 1 for name in self.present})
+
+    async def add_search_attributes(self, request: object) -> None:
+        if self.add_error:
+            raise RPCError("not allowed", RPCStatusCode.PERMISSION_DENIED, b"")
+        self.added.extend(request.search_attributes)  # type: ignore[attr-defined]
+
+
+def client_with(operator: FakeOperator) -> Client:
+    return SimpleNamespace(namespace="sceau", operator_service=operator)  # type: ignore[return-value]
+
+
+async def test_search_attributes_already_there_need_no_right_to_add_them() -> None:
+    operator = FakeOperator(set(SEARCH_ATTRIBUTES), add_error=True)
+    await register_search_attributes(client_with(operator))
+    assert operator.added == []
+
+
+async def test_only_the_missing_search_attributes_are_added() -> None:
+    operator = FakeOperator({"MissionStatus", "FirmId"})
+    await register_search_attributes(client_with(operator))
+    assert operator.added == ["ClientId", "LetterVersion"]
+
+
+async def test_a_namespace_that_may_not_be_listed_gets_them_all() -> None:
+    operator = FakeOperator(set(), list_error=True)
+    await register_search_attributes(client_with(operator))
+    assert operator.added == list(SEARCH_ATTRIBUTES)
+
+
+async def test_a_client_that_may_not_add_them_is_told_which_to_add() -> None:
+    operator = FakeOperator({"MissionStatus"}, add_error=True)
+    with pytest.raises(RuntimeError, match=r"FirmId \(Keyword\).*LetterVersion \(Int\)"):
+        await register_search_attributes(client_with(operator))
