@@ -112,6 +112,26 @@ def libreoffice_started(data_dir: Path) -> bool:
 # --- the ports ----------------------------------------------------------------------------
 
 
+@contextmanager
+def taken_port(*, free_below: bool) -> Iterator[tuple[socket.socket, int]]:
+    """A socket bound to a port (with `free_below`, one whose port - 1 is free)."""
+    for _ in range(50):
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        port: int = taken.getsockname()[1]
+        if free_below:
+            with socket.socket() as below:
+                try:
+                    below.bind(("127.0.0.1", port - 1))
+                except OSError:
+                    taken.close()
+                    continue
+        with taken:
+            yield taken, port
+        return
+    raise AssertionError("no free pair of ports")
+
+
 @pytest.mark.parametrize(
     ("setting", "workers"),
     [
@@ -128,15 +148,14 @@ def test_a_taken_port_is_named_and_nothing_starts(
     tmp_path: Path, setting: str, workers: str
 ) -> None:
     env = stack_env(tmp_path, SCEAU_WORKERS=workers)
-    if setting == "SCEAU_TEMPORAL_ADDRESS":
-        # Taken but not answering (bound, not listening): no Temporal there to reuse.
-        port = int(env["SCEAU_TEMPORAL_ADDRESS"].rpartition(":")[2])
-    elif setting.endswith("+ 1"):
-        port = int(env["SCEAU_WORKER_METRICS_PORT"]) + 1
-    else:
-        port = int(env[setting])
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", port))
+    with taken_port(free_below=setting.endswith("+ 1")) as (taken, port):
+        if setting == "SCEAU_TEMPORAL_ADDRESS":
+            # Taken but not answering (bound, not listening): no Temporal there to reuse.
+            env[setting] = f"127.0.0.1:{port}"
+        elif setting.endswith("+ 1"):
+            env["SCEAU_WORKER_METRICS_PORT"] = str(port - 1)  # worker 1's, free
+        else:
+            env[setting] = str(port)
         if setting != "SCEAU_TEMPORAL_ADDRESS":
             taken.listen()
         with sceau_run(tmp_path, env) as process:
