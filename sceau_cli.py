@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import signal
@@ -189,11 +190,14 @@ def check_ports(settings: Settings, *, temporal: bool) -> None:
             )
         seen[port] = name
         error = can_bind(host, port)
-        if error is not None:
+        if error is None:
+            continue
+        if error.errno == errno.EADDRINUSE:
             raise SystemExit(
-                f"{name}: port {port} on {host} is already in use ({error.strerror or error});"
-                " is another Sceau running? Set another port or stop it. Nothing was started."
+                f"{name}: port {port} on {host} is already in use: is another Sceau running?"
+                " Set another port or stop it. Nothing was started."
             )
+        raise SystemExit(f"{name}: cannot listen on {host}:{port} ({error}). Nothing was started.")
 
 
 def dev_server_needed(settings: Settings) -> bool:
