@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import signal
@@ -14,7 +15,12 @@ from pathlib import Path
 import httpx
 
 from domain.settings import Settings, get_settings
-from domain.temporal import SEARCH_ATTRIBUTES
+from domain.temporal import (
+    SEARCH_ATTRIBUTES,
+    TemporalSettingsError,
+    connect_options,
+    is_remote_temporal,
+)
 from supervisor import GaveUp, Supervisor
 
 PYTHON = sys.executable
@@ -131,30 +137,116 @@ def worker_env(settings: Settings, index: int) -> dict[str, str]:
     return {"SCEAU_WORKER_METRICS_PORT": str(settings.worker_metrics_port + index - 1)}
 
 
+def ports_to_bind(settings: Settings, *, temporal: bool) -> list[tuple[str, str, int]]:
+    """(setting, host, port) of every port `sceau run` binds; with `temporal`, the dev
+    server's too."""
+    ports = [
+        ("SCEAU_API_PORT", settings.api_host, settings.api_port),
+        (
+            "SCEAU_SIGNATURE_PROVIDER_PORT",
+            settings.signature_provider_host,
+            settings.signature_provider_port,
+        ),
+    ]
+    if temporal:
+        host, _, port = settings.temporal_address.rpartition(":")
+        ports.append(("SCEAU_TEMPORAL_ADDRESS", host or "127.0.0.1", int(port)))
+        ports.append(("SCEAU_TEMPORAL_UI_PORT", host or "127.0.0.1", settings.temporal_ui_port))
+    if settings.worker_metrics_port:
+        for index in range(1, settings.workers + 1):
+            name = "SCEAU_WORKER_METRICS_PORT"
+            if index > 1:
+                name += f" + {index - 1} (worker {index})"
+            ports.append(
+                (name, settings.worker_metrics_host, settings.worker_metrics_port + index - 1)
+            )
+    return ports
+
+
+def can_bind(host: str, port: int) -> OSError | None:
+    """None when `host:port` is free to listen on, else the error binding it gave."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as error:
+        return error
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As the servers do: a port whose last connections linger in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+            probe.listen(1)
+        except OSError as error:
+            return error
+    return None
+
+
+def check_ports(settings: Settings, *, temporal: bool) -> None:
+    """Refuse to start (exit 1) when a port `sceau run` would bind is taken or given twice."""
+    seen: dict[int, str] = {}
+    for name, host, port in ports_to_bind(settings, temporal=temporal):
+        if not 0 < port < 65536:
+            raise SystemExit(f"{name}: port {port} is not a valid port")
+        if port in seen:
+            raise SystemExit(
+                f"{name} and {seen[port]} are both port {port}: give each its own port"
+            )
+        seen[port] = name
+        error = can_bind(host, port)
+        if error is None:
+            continue
+        if error.errno == errno.EADDRINUSE:
+            raise SystemExit(
+                f"{name}: port {port} on {host} is already in use: is another Sceau running?"
+                " Set another port or stop it. Nothing was started."
+            )
+        raise SystemExit(f"{name}: cannot listen on {host}:{port} ({error}). Nothing was started.")
+
+
+def dev_server_needed(settings: Settings) -> bool:
+    """Start Temporal's dev server: no TLS/API key (a real cluster) and nothing answers."""
+    return not is_remote_temporal(settings) and not answers(settings.temporal_address)
+
+
+class Stopping(SystemExit):
+    """SIGINT, SIGTERM or SIGHUP asked `sceau run` to stop."""
+
+
 def run_all(settings: Settings) -> int:
+    try:
+        connect_options(settings)  # a missing certificate fails here, before anything starts
+    except TemporalSettingsError as error:
+        raise SystemExit(str(error)) from None
+    start_temporal = dev_server_needed(settings)
+    check_ports(settings, temporal=start_temporal)
     prepare(settings)
     supervisor = Supervisor(settings.data_dir, child_env(settings))
 
-    def on_terminate(*_: object) -> None:
-        supervisor.stop_all()
-        sys.exit(0)
+    def on_signal(*_: object) -> None:
+        if supervisor.hurry:
+            return
+        if stopping:
+            supervisor.hurry = True  # a second Ctrl-C: no more waiting
+            print("stopping now", flush=True)
+            return
+        stopping.append(True)
+        raise Stopping(0)
 
+    stopping: list[bool] = []
     # SIGINT too: a shell that starts `make run` in the background makes Python ignore it.
-    signal.signal(signal.SIGTERM, on_terminate)
-    signal.signal(signal.SIGINT, on_terminate)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     api_url = f"http://{settings.api_host}:{settings.api_port}"
-    for port in (settings.api_port, settings.signature_provider_port):
-        if answers(f"127.0.0.1:{port}"):
-            raise SystemExit(f"port {port} is already in use: is Sceau already running?")
     try:
-        if not answers(settings.temporal_address):
+        if start_temporal:
             supervisor.start("temporal", temporal_dev_server(settings))
             wait_until(lambda: answers(settings.temporal_address), "the Temporal dev server")
         for index in range(1, settings.workers + 1):
             name = "worker" if settings.workers == 1 else f"worker-{index}"
             supervisor.start(name, [PYTHON, "-m", "worker"], worker_env(settings, index))
         supervisor.start("provider", provider_command(settings))
-        supervisor.start("api", api_command(settings))
+        # Its /readyz answers 503 until the demo firm below is seeded.
+        supervisor.start("api", api_command(settings), {"SCEAU_DEMO": "1"})
         wait_until(lambda: api_healthy(api_url), "the API")
         demo = seed(settings, api_url)
         print_welcome(settings, api_url, demo)
@@ -164,22 +256,26 @@ def run_all(settings: Settings) -> int:
     except GaveUp as error:
         print(error, flush=True)
         return 1
+    except Stopping:
+        print("stopping Sceau…", flush=True)
+        return 0
     finally:
         supervisor.stop_all()
 
 
-def seed(settings: Settings, api_url: str) -> dict[str, object]:
-    """Seed the demo firm once; later runs print the same keys from the data directory."""
-    from domain.demo import seed_demo
+def seed(settings: Settings, api_url: str) -> dict[str, object] | None:
+    """The demo firm: seeded once (retried), reused by later runs; None when it failed."""
+    from domain.demo import describe, ensure_demo
 
-    path = settings.data_dir / "demo.json"
-    if path.exists():
-        demo: dict[str, object] = json.loads(path.read_text())
-        return demo
-    demo = seed_demo(api_url, settings.secret("operator_token"))
-    path.write_text(json.dumps(demo, indent=2))
-    path.chmod(0o600)
-    return demo
+    try:
+        return ensure_demo(settings, api_url, report=lambda line: print(line, flush=True))
+    except Exception as error:  # the stack runs on without the demo; say so
+        print(
+            f"the demo firm could not be seeded ({describe(error)}); Sceau runs without it and"
+            f" /readyz answers 503 (see {settings.data_dir}/api.log)",
+            flush=True,
+        )
+        return None
 
 
 def worker_metrics(settings: Settings) -> str:
@@ -189,17 +285,30 @@ def worker_metrics(settings: Settings) -> str:
     return ", " + ", ".join(f"http://127.0.0.1:{port}/metrics" for port in ports) + " (workers)"
 
 
-def print_welcome(settings: Settings, api_url: str, demo: dict[str, object]) -> None:
+def print_welcome(settings: Settings, api_url: str, demo: dict[str, object] | None) -> None:
     host = settings.temporal_address.rpartition(":")[0] or "127.0.0.1"
+    temporal_ui = f"http://{host}:{settings.temporal_ui_port}"
+    if is_remote_temporal(settings):
+        temporal_ui = f"your cluster's ({settings.temporal_address})"
     print(
         f"""
 Sceau is running.
   API                 {api_url}   (docs: {api_url}/docs)
-  Temporal Web UI     http://{host}:{settings.temporal_ui_port}
+  Temporal Web UI     {temporal_ui}
   Signature provider  http://127.0.0.1:{settings.signature_provider_port}
   Logs                {settings.data_dir}/*.log   (JSON lines; SCEAU_LOG_FORMAT=text for plain)
   Metrics             {api_url}/metrics (API){worker_metrics(settings)}
+{demo_text(settings, demo)}
+Ctrl-C stops everything; the data stays in {settings.data_dir}.
+""",
+        flush=True,
+    )
 
+
+def demo_text(settings: Settings, demo: dict[str, object] | None) -> str:
+    if demo is None:
+        return "\nNo demo firm: its seeding failed (see above).\n"
+    return f"""
 Demo firm (also in {settings.data_dir}/demo.json):
   export SCEAU=http://{settings.api_host}:{settings.api_port}
   export OPERATOR_TOKEN={settings.secret("operator_token")}
@@ -211,11 +320,7 @@ Demo firm (also in {settings.data_dir}/demo.json):
   export CLIENT_REP_ID={demo["client_representative_id"]}
   services: {json.dumps(demo["service_ids"])}
   tokens valid until: {demo.get("tokens_expire_at") or "revoked (no expiry)"}
-
-Ctrl-C stops everything; the data stays in {settings.data_dir}.
-""",
-        flush=True,
-    )
+"""
 
 
 def convert_files(settings: Settings, files: list[Path], outdir: Path) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -34,7 +34,12 @@ from activities.work import create_work
 from domain.logs import configure_logging
 from domain.loop_watch import watch_callbacks
 from domain.settings import get_settings
-from domain.temporal import connect, metrics_runtime, register_search_attributes
+from domain.temporal import (
+    TemporalSettingsError,
+    connect,
+    metrics_runtime,
+    register_search_attributes,
+)
 from domain.tracing import flush_traces
 from workflows.messages import DOCUMENTS_QUEUE, MISSIONS_QUEUE
 from workflows.mission import MissionWorkflow
@@ -54,6 +59,8 @@ MISSION_ACTIVITIES: list[Callable[..., Any]] = [
     fetch_signature_status,
     create_follow_up_task,
 ]
+T = TypeVar("T")
+
 DOCUMENT_ACTIVITIES: list[Callable[..., Any]] = [render_letter, convert_letter]
 
 
@@ -90,49 +97,85 @@ def build_workers(
     return workers
 
 
+async def until_stopped(
+    work: Awaitable[T], stopping: asyncio.Event, *, cancel: bool = True
+) -> T | None:
+    """`work`'s result, or None when `stopping` is set first (`work` is then cancelled, or
+    awaited to its end when `cancel` is False: a thread cannot be cancelled)."""
+    task = asyncio.ensure_future(work)
+    stop = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait([task, stop], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+    if task.done():
+        return task.result()
+    if cancel:
+        task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    return None
+
+
 async def run_workers() -> None:
     settings = get_settings()
     configure_logging(settings, "worker")
     watch_callbacks(settings.loop_lag_warn_ms)
+    log = logging.getLogger("sceau.worker")
+    # SIGTERM and SIGINT end the workers cleanly, so the pool's LibreOffice processes are
+    # stopped with them instead of outliving the worker. Installed first: a signal that
+    # arrives while the pool is still starting must stop it too.
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
     queues = settings.queues
-    # The SDK's metrics (activity latency, failures, schedule-to-start lag) for Prometheus.
-    runtime = metrics_runtime(settings, "worker")
-    client = await connect(settings, runtime=runtime, service="worker")
-    # Before polling: a workflow that upserts an unregistered attribute stalls.
-    await register_search_attributes(client)
-    if DOCUMENTS_QUEUE in queues:
-        # Started up front, so that a machine without LibreOffice fails here, loudly; in a
-        # thread, as LibreOffice takes seconds to start.
-        await asyncio.to_thread(converter_pool)
-    with ThreadPoolExecutor(max_workers=16) as executor:
-        workers = build_workers(client, executor, queues)
-        logging.getLogger("sceau.worker").info(
-            "workers polling %s; metrics %s",
-            ", ".join(queues),
-            f"on :{settings.worker_metrics_port}" if runtime else "off",
-            extra={"queues": queues, "metrics_port": settings.worker_metrics_port},
-        )
-        # SIGTERM and SIGINT end the workers cleanly, so the pool's LibreOffice processes
-        # are stopped with them instead of outliving the worker.
-        stopping = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stopping.set)
-        running: asyncio.Future[Any] = asyncio.ensure_future(
-            asyncio.gather(*(worker.run() for worker in workers))
-        )
-        stop: asyncio.Future[Any] = asyncio.ensure_future(stopping.wait())
+    try:
+        # The SDK's metrics (activity latency, failures, schedule-to-start lag) for Prometheus.
+        runtime = metrics_runtime(settings, "worker")
         try:
-            await asyncio.wait([running, stop], return_when=asyncio.FIRST_COMPLETED)
-            if running.done():
-                running.result()  # a worker that failed on its own: raise its error
-        finally:
-            stop.cancel()
-            await asyncio.gather(*(worker.shutdown() for worker in workers))
-            await asyncio.gather(running, return_exceptions=True)
-            await close_provider_clients()
-            close_converter_pool()
-            flush_traces()
+            client = await until_stopped(
+                connect(settings, runtime=runtime, service="worker"), stopping
+            )
+        except TemporalSettingsError as error:
+            raise SystemExit(f"worker: {error}") from None
+        if client is None:
+            return
+        # Before polling: a workflow that upserts an unregistered attribute stalls.
+        await until_stopped(register_search_attributes(client), stopping)
+        if stopping.is_set():
+            return
+        if DOCUMENTS_QUEUE in queues:
+            # Started up front, so that a machine without LibreOffice fails here, loudly. In
+            # a thread, so that a signal is heard meanwhile; the start is then awaited to its
+            # end, and the pool closed below with every process it started.
+            pool = await until_stopped(asyncio.to_thread(converter_pool), stopping, cancel=False)
+            if pool is None:
+                log.info("stopped while the converter pool was starting")
+                return
+        if stopping.is_set():
+            return
+        with ThreadPoolExecutor(max_workers=16) as executor:
+            workers = build_workers(client, executor, queues)
+            log.info(
+                "workers polling %s; metrics %s",
+                ", ".join(queues),
+                f"on :{settings.worker_metrics_port}" if runtime else "off",
+                extra={"queues": queues, "metrics_port": settings.worker_metrics_port},
+            )
+            running: asyncio.Future[Any] = asyncio.ensure_future(
+                asyncio.gather(*(worker.run() for worker in workers))
+            )
+            try:
+                await until_stopped(asyncio.shield(running), stopping)
+                if running.done():
+                    running.result()  # a worker that failed on its own: raise its error
+            finally:
+                await asyncio.gather(*(worker.shutdown() for worker in workers))
+                await asyncio.gather(running, return_exceptions=True)
+    finally:
+        await close_provider_clients()
+        close_converter_pool()
+        flush_traces()
 
 
 def main() -> None:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
+
+from domain.settings import Settings
 
 FIRM: dict[str, Any] = {
     "name": "Cabinet Martin & Associés",
@@ -73,8 +81,47 @@ CLIENT: dict[str, Any] = {
 }
 
 
-def seed_demo(api: str, operator_token: str) -> dict[str, Any]:
-    """Create the demo firm, its partner, catalogue, client and portal user; return their keys."""
+# The demo's keys, written last by the seeding (atomically): its presence means "seeded".
+DEMO_FILE = "demo.json"
+# What each finished step returned, so that a retried seeding reuses the firm it created.
+PROGRESS_FILE = "demo-seeding.json"
+
+
+def demo_seeded(settings: Settings) -> bool:
+    return (settings.data_dir / DEMO_FILE).is_file()
+
+
+def load_demo(settings: Settings) -> dict[str, Any] | None:
+    """The seeded demo's keys, or None when it has not been seeded (fully) yet."""
+    try:
+        demo: dict[str, Any] = json.loads((settings.data_dir / DEMO_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return demo
+
+
+def _write_private(path: Path, data: dict[str, Any]) -> None:
+    """Write `data` as JSON readable by its owner only, atomically (a rename)."""
+    partial = path.with_name(f".{path.name}.tmp")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        json.dump(data, file, indent=2)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(partial, path)
+
+
+def seed_demo(api: str, operator_token: str, progress: Path | None = None) -> dict[str, Any]:
+    """Create the demo firm, its partner, catalogue, client and portal user; return their keys.
+
+    With `progress`, each step's answer is kept in that file as soon as it is known, and a
+    step already there is not done again: a seeding retried after a failure carries on with
+    the same firm instead of creating a second one.
+    """
+    done: dict[str, Any] = {}
+    if progress is not None and progress.exists():
+        with contextlib.suppress(OSError, ValueError):
+            done = json.loads(progress.read_text())
 
     def post(path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
         response = httpx.post(
@@ -84,12 +131,23 @@ def seed_demo(api: str, operator_token: str) -> dict[str, Any]:
         result: dict[str, Any] = response.json()
         return result
 
-    firm = post("/v1/firms", operator_token, FIRM)
+    def step(key: str, path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
+        if key not in done:
+            done[key] = post(path, token, body)
+            if progress is not None:
+                _write_private(progress, done)
+        result: dict[str, Any] = done[key]
+        return result
+
+    firm = step("firm", "/v1/firms", operator_token, FIRM)
     admin = firm["admin_token"]
-    partner = post("/v1/staff", admin, PARTNER)
-    services = [post("/v1/services", admin, service) for service in SERVICES]
-    client = post("/v1/clients", admin, CLIENT)
-    portal = post(
+    partner = step("partner", "/v1/staff", admin, PARTNER)
+    services = [
+        step(f"service:{service['code']}", "/v1/services", admin, service) for service in SERVICES
+    ]
+    client = step("client", "/v1/clients", admin, CLIENT)
+    portal = step(
+        "portal",
         f"/v1/clients/{client['id']}/portal-users",
         admin,
         {
@@ -112,3 +170,61 @@ def seed_demo(api: str, operator_token: str) -> dict[str, Any]:
         # The three tokens were issued together: they expire together (SCEAU_TOKEN_DAYS).
         "tokens_expire_at": firm["admin_token_expires_at"],
     }
+
+
+def ensure_demo(
+    settings: Settings,
+    api: str,
+    *,
+    attempts: int | None = None,
+    first_delay: float = 1.0,
+    max_delay: float = 15.0,
+    sleep: Callable[[float], None] = time.sleep,
+    report: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """The demo firm: the seeded one if any, else seeded now, retried with a bounded backoff.
+
+    Idempotent: a data directory already seeded keeps its firm and tokens; a seeding that
+    failed halfway resumes from its last finished step. `demo.json` is written last: it is the
+    marker /readyz waits for. Raises the last error once every attempt failed.
+    """
+    existing = load_demo(settings)
+    if existing is not None:
+        return existing
+    progress = settings.data_dir / PROGRESS_FILE
+    attempts = attempts or settings.demo_seed_attempts
+    delay = first_delay
+    for attempt in range(1, attempts + 1):
+        try:
+            demo = seed_demo(api, settings.secret("operator_token"), progress)
+        except (httpx.HTTPError, KeyError, ValueError) as error:
+            if attempt == attempts:
+                raise
+            if _refused(error):
+                # The API refused a step (a 409 for a step whose answer was lost, say): begin
+                # again with a new firm rather than repeat the refused step.
+                progress.unlink(missing_ok=True)
+            report(
+                f"seeding the demo firm failed (attempt {attempt}/{attempts}: {describe(error)});"
+                f" retrying in {delay:.0f} s"
+            )
+            sleep(delay)
+            delay = min(delay * 2, max_delay)
+            continue
+        _write_private(settings.data_dir / DEMO_FILE, demo)
+        progress.unlink(missing_ok=True)
+        return demo
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _refused(error: BaseException) -> bool:
+    if not isinstance(error, httpx.HTTPStatusError):
+        return False
+    status = error.response.status_code
+    return 400 <= status < 500 and status not in (401, 408, 429)
+
+
+def describe(error: BaseException) -> str:
+    if isinstance(error, httpx.HTTPStatusError):
+        return f"{error.request.method} {error.request.url.path} → {error.response.status_code}"
+    return f"{error.__class__.__name__}: {error}"

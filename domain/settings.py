@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -89,6 +89,30 @@ class Settings(BaseSettings):
     # Empty: boto3's usual credential chain (AWS_* variables, instance role...).
     s3_access_key_id: str = ""
     s3_secret_access_key: str = ""
+
+    # --- `sceau run`'s demo firm and a production Temporal (docs/operations.md) ---
+    # The API's /readyz waits for the demo firm (the marker `demo.json` in the data
+    # directory, written last by the seeding). `sceau run` sets it for its own API only;
+    # a production API (no demo) never waits for it.
+    demo: bool = False
+    # Seeding attempts before `sceau run` gives up on the demo firm (the stack keeps running).
+    demo_seed_attempts: int = Field(default=5, ge=1, le=20)
+    # TLS to the Temporal frontend: None means on only when an API key is given. The
+    # certificates are PEM file paths: the server's CA (empty: the system's roots), and the
+    # client certificate and key for mTLS (both or neither).
+    temporal_tls: bool | None = None
+    temporal_tls_ca: str = ""
+    temporal_tls_cert: str = ""
+    temporal_tls_key: str = ""
+    # The name the server's certificate is checked against, when not the address's host.
+    temporal_tls_server_name: str = ""
+    # Temporal Cloud's API key (sent as a bearer token); it turns TLS on unless told not to.
+    temporal_api_key: str = ""
+
+    @field_validator("temporal_tls", mode="before")
+    @classmethod
+    def _unset_is_auto(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def resolved_database_url(self) -> str:
