@@ -15,6 +15,9 @@ RUN useradd --create-home --uid 10001 sceau
 WORKDIR /app
 COPY pyproject.toml ./
 COPY api api
+COPY contracts contracts
+COPY documents documents
+COPY esignature esignature
 COPY activities activities
 COPY domain domain
 COPY workflows workflows

@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SOURCES := activities api domain workflows signature_provider worker.py supervisor.py sceau_cli.py
+SOURCES := contracts documents esignature activities api domain workflows signature_provider worker.py supervisor.py sceau_cli.py
 
 .PHONY: install system-deps bytecode run test faults lint histories fuzz clean
 

@@ -328,11 +328,11 @@ def convert_files(settings: Settings, files: list[Path], outdir: Path) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     from activities.letters import new_converter_pool
-    from activities.pdf import ConversionError
+    from documents.pdf import ConversionError
 
     outdir.mkdir(parents=True, exist_ok=True)
     failures = 0
-    with new_converter_pool() as pool:
+    with new_converter_pool(settings) as pool:
 
         def one(path: Path) -> str:
             started = time.perf_counter()

@@ -12,25 +12,11 @@ from typing import Any, TypeVar
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.letters import (
-    close_converter_pool,
-    convert_letter,
-    converter_pool,
-    file_letter,
-    render_letter,
-)
+from activities.letters import DocumentActivities, file_letter, new_converter_pool
 from activities.missions import change_line, record_transition, save_mission
-from activities.signature import (
-    cancel_signature,
-    close_provider_clients,
-    create_follow_up_task,
-    fetch_signature_status,
-    file_signed_letter,
-    record_signature_status,
-    remind_signers,
-    send_for_signature,
-)
-from activities.work import create_work
+from activities.signature import SignatureActivities, record_signature_status
+from activities.work import create_follow_up_task, create_work
+from contracts.messages import DOCUMENTS_QUEUE, MISSIONS_QUEUE
 from domain.logs import configure_logging
 from domain.loop_watch import watch_callbacks
 from domain.settings import get_settings
@@ -41,37 +27,53 @@ from domain.temporal import (
     register_search_attributes,
 )
 from domain.tracing import flush_traces
-from workflows.messages import DOCUMENTS_QUEUE, MISSIONS_QUEUE
+from esignature.yousign import YousignClient
 from workflows.mission import MissionWorkflow
 from workflows.preview import LetterPreviewWorkflow
 
-MISSION_ACTIVITIES: list[Callable[..., Any]] = [
+T = TypeVar("T")
+# The missions queue's activities that need nothing but the database.
+DATABASE_ACTIVITIES: list[Callable[..., Any]] = [
     record_transition,
     save_mission,
     change_line,
     file_letter,
-    send_for_signature,
-    cancel_signature,
     record_signature_status,
-    file_signed_letter,
     create_work,
-    remind_signers,
-    fetch_signature_status,
     create_follow_up_task,
 ]
-T = TypeVar("T")
-
-DOCUMENT_ACTIVITIES: list[Callable[..., Any]] = [render_letter, convert_letter]
 
 
-def build_workers(
-    client: Client, executor: ThreadPoolExecutor, queues: list[str] | None = None
-) -> list[Worker]:
-    """Workers for the given task queues (both by default)."""
-    queues = queues or [MISSIONS_QUEUE, DOCUMENTS_QUEUE]
+def mission_activities(signatures: SignatureActivities) -> list[Callable[..., Any]]:
+    return [
+        *DATABASE_ACTIVITIES,
+        signatures.send_for_signature,
+        signatures.cancel_signature,
+        signatures.file_signed_letter,
+        signatures.remind_signers,
+        signatures.fetch_signature_status,
+    ]
+
+
+def document_activities(documents: DocumentActivities) -> list[Callable[..., Any]]:
+    return [documents.render_letter, documents.convert_to_pdf]
+
+
+def check_queues(queues: list[str]) -> None:
     unknown = set(queues) - {MISSIONS_QUEUE, DOCUMENTS_QUEUE}
     if unknown:
         raise SystemExit(f"unknown task queue(s) in SCEAU_WORKER_QUEUES: {sorted(unknown)}")
+
+
+def build_workers(
+    client: Client,
+    executor: ThreadPoolExecutor,
+    queues: list[str],
+    signatures: SignatureActivities,
+    documents: DocumentActivities | None,
+) -> list[Worker]:
+    """A worker for each of ``queues``; the documents queue's needs ``documents``."""
+    check_queues(queues)
     workers = []
     if MISSIONS_QUEUE in queues:
         workers.append(
@@ -79,19 +81,20 @@ def build_workers(
                 client,
                 task_queue=MISSIONS_QUEUE,
                 workflows=[MissionWorkflow, LetterPreviewWorkflow],
-                activities=MISSION_ACTIVITIES,
+                activities=mission_activities(signatures),
                 activity_executor=executor,
             )
         )
     if DOCUMENTS_QUEUE in queues:
+        assert documents is not None, "the documents queue's activities need the converter pool"
         workers.append(
             Worker(
                 client,
                 task_queue=DOCUMENTS_QUEUE,
-                activities=DOCUMENT_ACTIVITIES,
+                activities=document_activities(documents),
                 activity_executor=executor,
                 # One document activity per warm LibreOffice process.
-                max_concurrent_activities=get_settings().pdf_pool_size,
+                max_concurrent_activities=documents.settings.pdf_pool_size,
             )
         )
     return workers
@@ -129,6 +132,13 @@ async def run_workers() -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     queues = settings.queues
+    # The activities' dependencies: built here, closed on the way out whatever happens.
+    yousign = YousignClient(
+        settings.resolved_yousign_base_url,
+        settings.secret("yousign_api_key"),
+        timeout=settings.yousign_timeout_seconds,
+    )
+    pool = new_converter_pool(settings) if DOCUMENTS_QUEUE in queues else None
     try:
         # The SDK's metrics (activity latency, failures, schedule-to-start lag) for Prometheus.
         runtime = metrics_runtime(settings, "worker")
@@ -144,18 +154,24 @@ async def run_workers() -> None:
         await until_stopped(register_search_attributes(client), stopping)
         if stopping.is_set():
             return
-        if DOCUMENTS_QUEUE in queues:
+        if pool is not None:
             # Started up front, so that a machine without LibreOffice fails here, loudly. In
             # a thread, so that a signal is heard meanwhile; the start is then awaited to its
             # end, and the pool closed below with every process it started.
-            pool = await until_stopped(asyncio.to_thread(converter_pool), stopping, cancel=False)
-            if pool is None:
+            started = await until_stopped(asyncio.to_thread(pool.start), stopping, cancel=False)
+            if started is None:
                 log.info("stopped while the converter pool was starting")
                 return
         if stopping.is_set():
             return
         with ThreadPoolExecutor(max_workers=16) as executor:
-            workers = build_workers(client, executor, queues)
+            workers = build_workers(
+                client,
+                executor,
+                queues,
+                SignatureActivities(yousign, settings),
+                DocumentActivities(pool, settings) if pool is not None else None,
+            )
             log.info(
                 "workers polling %s; metrics %s",
                 ", ".join(queues),
@@ -173,8 +189,9 @@ async def run_workers() -> None:
                 await asyncio.gather(*(worker.shutdown() for worker in workers))
                 await asyncio.gather(running, return_exceptions=True)
     finally:
-        await close_provider_clients()
-        close_converter_pool()
+        await yousign.aclose()
+        if pool is not None:
+            pool.close()
         flush_traces()
 
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from pathlib import Path
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.converter_pool import ConverterPool, InvalidDocumentError
-from activities.errors import invalid, not_found
 from activities.heartbeats import heartbeating
-from activities.pdf import ConversionError
-from activities.rendering import TemplateError, render_docx
+from contracts.errors import ErrorType, failure, invalid, not_found
+from contracts.ids import letter_key
+from contracts.messages import Activities, ConvertInput, FileLetterInput, RenderInput
+from documents.converter_pool import ConverterPool, InvalidDocumentError
+from documents.pdf import ConversionError
+from documents.rendering import TemplateError, render_docx
 from domain.db import session_scope
 from domain.documents import file_document
 from domain.enums import DocumentKind
@@ -29,8 +29,7 @@ from domain.models import (
     Staff,
 )
 from domain.queries import mission_lines
-from domain.settings import get_settings
-from workflows.messages import Activities, ConvertInput, FileLetterInput, RenderInput
+from domain.settings import Settings, get_settings
 
 
 def scratch_path(name: str) -> Path:
@@ -74,27 +73,8 @@ def load_letter_context(request: RenderInput) -> tuple[bytes, dict[str, object]]
     return template, context
 
 
-@activity.defn(name=Activities.render_letter)
-def render_letter(request: RenderInput) -> str:
-    with heartbeating():
-        template, context = load_letter_context(request)
-        try:
-            docx = render_docx(template, context)
-        except TemplateError as error:
-            raise ApplicationError(str(error), type="TemplateError", non_retryable=True) from error
-    target = scratch_path(request.scratch_name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(docx)
-    return request.scratch_name
-
-
-_pool: ConverterPool | None = None
-_pool_lock = threading.Lock()
-
-
-def new_converter_pool() -> ConverterPool:
+def new_converter_pool(settings: Settings) -> ConverterPool:
     """A pool sized and tuned by the settings, not yet started."""
-    settings = get_settings()
     return ConverterPool(
         settings.pdf_pool_size,
         soffice=settings.soffice_path,
@@ -104,46 +84,51 @@ def new_converter_pool() -> ConverterPool:
     )
 
 
-def converter_pool() -> ConverterPool:
-    """The process's pool of warm LibreOffice processes, started on first use."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = new_converter_pool().start()
-        return _pool
+class DocumentActivities:
+    """The documents queue's activities: render a letter, convert it to PDF/A.
 
+    Built by the worker with its pool of warm LibreOffice processes, which it closes.
+    """
 
-def close_converter_pool() -> None:
-    global _pool
-    with _pool_lock:
-        if _pool is not None:
-            _pool.close()
-            _pool = None
+    def __init__(self, pool: ConverterPool, settings: Settings) -> None:
+        self.pool = pool
+        self.settings = settings
 
-
-@activity.defn(name=Activities.convert_to_pdf)
-def convert_letter(request: ConvertInput) -> str:
-    source = scratch_path(request.docx_name)
-    settings = get_settings()
-    try:
-        # The wait for a free LibreOffice and for its reply is where a killed worker would
-        # hold the letter longest: see activities/heartbeats.py.
+    @activity.defn(name=Activities.render_letter)
+    def render_letter(self, request: RenderInput) -> str:
         with heartbeating():
-            pdf = converter_pool().convert(
-                source, source.parent, timeout=settings.conversion_timeout_seconds
-            )
-    except InvalidDocumentError as error:
-        raise ApplicationError(str(error), type="InvalidDocument", non_retryable=True) from error
-    except ConversionError as error:
-        # LibreOffice failures are often passing (a crash, a timeout): let the policy retry.
-        raise ApplicationError(str(error), type="ConversionFailed") from error
-    return str(pdf.relative_to(settings.scratch_dir.resolve()))
+            template, context = load_letter_context(request)
+            try:
+                docx = render_docx(template, context)
+            except TemplateError as error:
+                raise failure(str(error), ErrorType.template_error) from error
+        target = scratch_path(request.scratch_name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(docx)
+        return request.scratch_name
+
+    @activity.defn(name=Activities.convert_to_pdf)
+    def convert_to_pdf(self, request: ConvertInput) -> str:
+        source = scratch_path(request.docx_name)
+        try:
+            # The wait for a free LibreOffice and for its reply is where a killed worker would
+            # hold the letter longest: see activities/heartbeats.py.
+            with heartbeating():
+                pdf = self.pool.convert(
+                    source, source.parent, timeout=self.settings.conversion_timeout_seconds
+                )
+        except InvalidDocumentError as error:
+            raise failure(str(error), ErrorType.invalid_document) from error
+        except ConversionError as error:
+            # LibreOffice failures are often passing (a crash, a timeout): let the policy retry.
+            raise failure(str(error), ErrorType.conversion_failed, retryable=True) from error
+        return str(pdf.relative_to(self.settings.scratch_dir.resolve()))
 
 
 @activity.defn(name=Activities.file_letter)
 def file_letter(request: FileLetterInput) -> str:
     """File the PDF in the chosen folder; the key (mission, version) files it once."""
-    key = f"letter:{request.mission_id}:v{request.version}"
+    key = letter_key(request.mission_id, request.version)
     pdf_path = scratch_path(request.pdf_name)
     with session_scope() as session:
         mission = session.get(Mission, request.mission_id)

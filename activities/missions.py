@@ -8,7 +8,8 @@ from decimal import Decimal
 from sqlmodel import select
 from temporalio import activity
 
-from activities.errors import not_found
+from contracts.errors import not_found
+from contracts.messages import Activities, ChangeLineInput, SaveMissionInput, TransitionInput
 from domain.db import session_scope
 from domain.enums import Frequency, MissionStatus, ServiceRequestStatus, WorkKind, WorkStatus
 from domain.models import (
@@ -20,7 +21,6 @@ from domain.models import (
     WorkItem,
     utcnow,
 )
-from workflows.messages import Activities, ChangeLineInput, SaveMissionInput, TransitionInput
 
 REQUEST_REVIEW_DAYS = 7
 

@@ -4,40 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import weakref
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import select
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.errors import invalid, not_found
-from activities.signature_client import (
-    ProviderRejected,
-    ProviderUnavailable,
-    SignatureField,
-    YousignClient,
-    reminder_settings,
-)
-from activities.signature_places import signature_places
-from domain.db import session_scope
-from domain.documents import file_document
-from domain.enums import DocumentKind, WorkKind
-from domain.ged import blob_store
-from domain.models import Document, Mission, Representative, SignatureRequest, Staff, WorkItem
-from domain.settings import get_settings
-from workflows.messages import (
+from contracts.errors import ErrorType, failure, invalid, not_found
+from contracts.ids import letter_key, signature_external_id, signed_key
+from contracts.messages import (
     Activities,
     CancelSignatureInput,
     FileSignedInput,
-    FollowUpInput,
     ProviderStatus,
     RemindInput,
     SendForSignatureInput,
     SignatureStarted,
     SignatureStatusInput,
+)
+from domain.db import session_scope
+from domain.documents import file_document
+from domain.enums import DocumentKind
+from domain.ged import blob_store
+from domain.models import Document, Mission, Representative, SignatureRequest, Staff
+from domain.settings import Settings
+from esignature.places import signature_places
+from esignature.yousign import (
+    ProviderRejected,
+    ProviderUnavailable,
+    SignatureField,
+    YousignClient,
+    reminder_settings,
 )
 
 SUPPORTED_PROVIDERS = ("yousign",)
@@ -45,40 +43,6 @@ SUPPORTED_PROVIDERS = ("yousign",)
 # (see signature_places.py), in PDF points from the top left of an A4 page: the firm's
 # representative on the left, the client's on the right, as the default letter has them.
 FIRM_FIELD_X, CLIENT_FIELD_X, FIELDS_Y = 60, 300, 640
-FOLLOW_UP_DAYS = 7
-
-
-# The provider's client, one per event loop and per (URL, key, time-out): building one loads
-# the CA bundle (tens of milliseconds of CPU, on the worker's event loop), and a shared one
-# keeps its connection to the provider open between calls. An httpx client belongs to the loop
-# it first ran on, hence one per loop (tests run each on a loop of its own).
-_clients: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[tuple[str, str, float], YousignClient]
-] = weakref.WeakKeyDictionary()
-
-
-def provider_client(provider: str) -> YousignClient:
-    """The shared client of ``provider``; not to be closed by its callers."""
-    if provider not in SUPPORTED_PROVIDERS:
-        raise invalid(f"unknown signature provider {provider!r}")
-    settings = get_settings()
-    key = (
-        settings.resolved_yousign_base_url,
-        settings.secret("yousign_api_key"),
-        settings.yousign_timeout_seconds,
-    )
-    clients = _clients.setdefault(asyncio.get_running_loop(), {})
-    client = clients.get(key)
-    if client is None or client.closed:
-        client = clients[key] = YousignClient(key[0], key[1], timeout=key[2])
-    return client
-
-
-async def close_provider_clients() -> None:
-    """Close this loop's provider clients (the worker, on its way out)."""
-    clients = _clients.pop(asyncio.get_running_loop(), {})
-    for client in clients.values():
-        await client.aclose()
 
 
 @contextlib.contextmanager
@@ -87,9 +51,9 @@ def provider_failures() -> Iterator[None]:
     try:
         yield
     except ProviderRejected as error:
-        raise ApplicationError(str(error), type="ProviderRejected", non_retryable=True) from error
+        raise failure(str(error), ErrorType.provider_rejected) from error
     except ProviderUnavailable as error:
-        raise ApplicationError(str(error), type="ProviderUnavailable") from error
+        raise failure(str(error), ErrorType.provider_unavailable, retryable=True) from error
 
 
 def _signature_inputs(request: SendForSignatureInput) -> dict[str, Any]:
@@ -154,56 +118,6 @@ def _save_signature(
         return SignatureStarted(record.id, record.provider_request_id, record.status)
 
 
-@activity.defn(name=Activities.send_for_signature)
-async def send_for_signature(request: SendForSignatureInput) -> SignatureStarted:
-    """Create, fill and activate the provider's request; the external id makes it happen once."""
-    inputs = await asyncio.to_thread(_signature_inputs, request)
-    existing: SignatureRequest | None = inputs["existing"]
-    if existing is not None:
-        return SignatureStarted(existing.id, existing.provider_request_id, existing.status)
-    settings = get_settings()
-    reminders = None
-    if settings.signature_reminders_by == "provider":
-        reminders = reminder_settings(request.reminder_interval_days, request.reminder_max)
-    expiration_day = request.expires_at[:10] or None
-    client = provider_client(request.provider)
-    with provider_failures():
-        created = await client.create_request(
-            inputs["name"],
-            external_id=f"mission-{request.mission_id}-v{request.version}",
-            expiration_date=expiration_day,
-            reminders=reminders,
-        )
-        if created.get("status") == "draft":
-            # A retry after a partial attempt finds each piece already there.
-            document = await client.upload_document(
-                created["id"], inputs["filename"], inputs["pdf"]
-            )
-            last_page = int(document.get("total_pages") or 1)
-            fields = await asyncio.to_thread(
-                signature_places,
-                inputs["pdf"],
-                [f"{s['first_name']} {s['last_name']}".strip() for s in inputs["signers"]],
-            ) or [
-                SignatureField(page=last_page, x=x, y=FIELDS_Y)
-                for x in (CLIENT_FIELD_X, FIRM_FIELD_X)
-            ]
-            for signer, field in zip(inputs["signers"], fields, strict=True):
-                await client.add_signer(
-                    created["id"],
-                    signer["first_name"],
-                    signer["last_name"],
-                    signer["email"],
-                    signer["phone"],
-                    document_id=document["id"],
-                    field=field,
-                    signature_level=settings.yousign_signature_level,
-                    authentication_mode=settings.yousign_authentication_mode,
-                )
-            await client.activate(created["id"])
-    return await asyncio.to_thread(_save_signature, request, created["id"], inputs["signers"])
-
-
 def _signature_record(signature_id: str) -> SignatureRequest:
     with session_scope(write=False) as session:
         record = session.get(SignatureRequest, signature_id)
@@ -233,24 +147,13 @@ def record_signature_status(update: SignatureStatusInput) -> None:
     _set_signature_status(update.signature_id, update.status, update.signer_email)
 
 
-@activity.defn(name=Activities.cancel_signature)
-async def cancel_signature(request: CancelSignatureInput) -> None:
-    record = await asyncio.to_thread(_signature_record, request.signature_id)
-    client = provider_client(record.provider)
-    with provider_failures():
-        state = await client.get(record.provider_request_id)
-        if state.get("status") in ("draft", "ongoing"):
-            await client.cancel(record.provider_request_id, request.reason)
-    await asyncio.to_thread(_set_signature_status, request.signature_id, "canceled")
-
-
 def _file_signed(record: SignatureRequest, signed: bytes, audit_trail: bytes) -> None:
     blobs = blob_store()
     with session_scope() as session:
         mission = session.get(Mission, record.mission_id)
         letter = session.exec(
             select(Document).where(
-                Document.key == f"letter:{record.mission_id}:v{record.letter_version}"
+                Document.key == letter_key(record.mission_id, record.letter_version)
             )
         ).first()
         if mission is None or letter is None:
@@ -262,7 +165,7 @@ def _file_signed(record: SignatureRequest, signed: bytes, audit_trail: bytes) ->
             file_document(
                 session,
                 blobs,
-                key=f"{kind.value}:{mission.id}:v{record.letter_version}",
+                key=signed_key(kind.value, mission.id, record.letter_version),
                 firm_id=mission.firm_id,
                 client_id=mission.client_id,
                 folder_id=letter.folder_id,
@@ -273,17 +176,6 @@ def _file_signed(record: SignatureRequest, signed: bytes, audit_trail: bytes) ->
                 data=data,
             )
     _set_signature_status(record.id, "done")
-
-
-@activity.defn(name=Activities.file_signed_letter)
-async def file_signed_letter(request: FileSignedInput) -> None:
-    """Download the signed PDF and the audit trail and file them next to the letter, once."""
-    record = await asyncio.to_thread(_signature_record, request.signature_id)
-    client = provider_client(record.provider)
-    with provider_failures():
-        signed = await client.download_signed(record.provider_request_id)
-        audit_trail = await client.download_audit_trail(record.provider_request_id)
-    await asyncio.to_thread(_file_signed, record, signed, audit_trail)
 
 
 def _count_reminder(signature_id: str, email: str, number: int) -> None:
@@ -299,71 +191,131 @@ def _count_reminder(signature_id: str, email: str, number: int) -> None:
         ]
 
 
-@activity.defn(name=Activities.remind_signers)
-async def remind_signers(request: RemindInput) -> int:
-    """Send reminder number ``request.number`` to each signer who has not signed yet; a retry
-    skips the signers it already reached. Returns how many were reminded."""
-    if get_settings().signature_reminders_by == "provider":
-        return 0  # the provider reminds on the schedule given at creation
-    record = await asyncio.to_thread(_signature_record, request.signature_id)
-    done_before = {
-        str(signer.get("email", "")).casefold()
-        for signer in record.signers
-        if int(signer.get("reminders", 0)) >= request.number
-    }
-    reminded = 0
-    client = provider_client(record.provider)
-    with provider_failures():
-        for signer in await client.signers(record.provider_request_id):
-            email = str((signer.get("info") or {}).get("email", ""))
-            if signer.get("status") != "notified" or email.casefold() in done_before:
-                continue
-            await client.send_reminder(record.provider_request_id, str(signer["id"]))
-            await asyncio.to_thread(_count_reminder, record.id, email, request.number)
-            reminded += 1
-    return reminded
+class SignatureActivities:
+    """The activities that talk to the e-signature provider, and file what it returns.
 
+    Built by the worker with the provider's client, which keeps its connection open between
+    calls and which the worker closes on its way out.
+    """
 
-@activity.defn(name=Activities.fetch_signature_status)
-async def fetch_signature_status(signature_id: str) -> ProviderStatus:
-    """Where the provider says the request stands: the fallback when webhooks are lost."""
-    record = await asyncio.to_thread(_signature_record, signature_id)
-    client = provider_client(record.provider)
-    with provider_failures():
-        state = await client.get(record.provider_request_id)
-        signers = await client.signers(record.provider_request_id)
-    decline = state.get("decline_information")
-    reason = decline.get("reason") if isinstance(decline, dict) else None
-    return ProviderStatus(
-        status=str(state.get("status", "")),
-        signed_emails=[
-            str((signer.get("info") or {}).get("email", ""))
-            for signer in signers
-            if signer.get("status") == "signed"
-        ],
-        reason=reason if isinstance(reason, str) else "",
-    )
+    def __init__(self, yousign: YousignClient, settings: Settings) -> None:
+        self.yousign = yousign
+        self.settings = settings
 
+    def _provider(self, name: str) -> YousignClient:
+        if name not in SUPPORTED_PROVIDERS:
+            raise invalid(f"unknown signature provider {name!r}")
+        return self.yousign
 
-@activity.defn(name=Activities.create_follow_up_task)
-def create_follow_up_task(request: FollowUpInput) -> None:
-    """A firm task to follow up a declined letter with the client; once per mission."""
-    key = f"declined:{request.mission_id}"
-    with session_scope() as session:
-        mission = session.get(Mission, request.mission_id)
-        if mission is None:
-            raise not_found(f"mission {request.mission_id}")
-        if session.exec(select(WorkItem).where(WorkItem.key == key)).first() is not None:
-            return
-        reason = request.reason.strip() or "sans motif"
-        session.add(
-            WorkItem(
-                key=key,
-                firm_id=mission.firm_id,
-                client_id=mission.client_id,
-                mission_id=mission.id,
-                kind=WorkKind.task,
-                title=f"Relancer le client : lettre de mission refusée ({reason})"[:500],
-                due_date=datetime.now(UTC).date() + timedelta(days=FOLLOW_UP_DAYS),
+    @activity.defn(name=Activities.send_for_signature)
+    async def send_for_signature(self, request: SendForSignatureInput) -> SignatureStarted:
+        """Create, fill and activate the provider's request; its external id makes it once."""
+        inputs = await asyncio.to_thread(_signature_inputs, request)
+        existing: SignatureRequest | None = inputs["existing"]
+        if existing is not None:
+            return SignatureStarted(existing.id, existing.provider_request_id, existing.status)
+        settings = self.settings
+        reminders = None
+        if settings.signature_reminders_by == "provider":
+            reminders = reminder_settings(request.reminder_interval_days, request.reminder_max)
+        expiration_day = request.expires_at[:10] or None
+        client = self._provider(request.provider)
+        with provider_failures():
+            created = await client.create_request(
+                inputs["name"],
+                external_id=signature_external_id(request.mission_id, request.version),
+                expiration_date=expiration_day,
+                reminders=reminders,
             )
+            if created.get("status") == "draft":
+                # A retry after a partial attempt finds each piece already there.
+                document = await client.upload_document(
+                    created["id"], inputs["filename"], inputs["pdf"]
+                )
+                last_page = int(document.get("total_pages") or 1)
+                fields = await asyncio.to_thread(
+                    signature_places,
+                    inputs["pdf"],
+                    [f"{s['first_name']} {s['last_name']}".strip() for s in inputs["signers"]],
+                ) or [
+                    SignatureField(page=last_page, x=x, y=FIELDS_Y)
+                    for x in (CLIENT_FIELD_X, FIRM_FIELD_X)
+                ]
+                for signer, field in zip(inputs["signers"], fields, strict=True):
+                    await client.add_signer(
+                        created["id"],
+                        signer["first_name"],
+                        signer["last_name"],
+                        signer["email"],
+                        signer["phone"],
+                        document_id=document["id"],
+                        field=field,
+                        signature_level=settings.yousign_signature_level,
+                        authentication_mode=settings.yousign_authentication_mode,
+                    )
+                await client.activate(created["id"])
+        return await asyncio.to_thread(_save_signature, request, created["id"], inputs["signers"])
+
+    @activity.defn(name=Activities.cancel_signature)
+    async def cancel_signature(self, request: CancelSignatureInput) -> None:
+        record = await asyncio.to_thread(_signature_record, request.signature_id)
+        client = self._provider(record.provider)
+        with provider_failures():
+            state = await client.get(record.provider_request_id)
+            if state.get("status") in ("draft", "ongoing"):
+                await client.cancel(record.provider_request_id, request.reason)
+        await asyncio.to_thread(_set_signature_status, request.signature_id, "canceled")
+
+    @activity.defn(name=Activities.file_signed_letter)
+    async def file_signed_letter(self, request: FileSignedInput) -> None:
+        """Download the signed PDF and the audit trail and file them next to the letter, once."""
+        record = await asyncio.to_thread(_signature_record, request.signature_id)
+        client = self._provider(record.provider)
+        with provider_failures():
+            signed = await client.download_signed(record.provider_request_id)
+            audit_trail = await client.download_audit_trail(record.provider_request_id)
+        await asyncio.to_thread(_file_signed, record, signed, audit_trail)
+
+    @activity.defn(name=Activities.remind_signers)
+    async def remind_signers(self, request: RemindInput) -> int:
+        """Send reminder number ``request.number`` to each signer who has not signed yet; a retry
+        skips the signers it already reached. Returns how many were reminded."""
+        if self.settings.signature_reminders_by == "provider":
+            return 0  # the provider reminds on the schedule given at creation
+        record = await asyncio.to_thread(_signature_record, request.signature_id)
+        done_before = {
+            str(signer.get("email", "")).casefold()
+            for signer in record.signers
+            if int(signer.get("reminders", 0)) >= request.number
+        }
+        reminded = 0
+        client = self._provider(record.provider)
+        with provider_failures():
+            for signer in await client.signers(record.provider_request_id):
+                email = str((signer.get("info") or {}).get("email", ""))
+                if signer.get("status") != "notified" or email.casefold() in done_before:
+                    continue
+                await client.send_reminder(record.provider_request_id, str(signer["id"]))
+                await asyncio.to_thread(_count_reminder, record.id, email, request.number)
+                reminded += 1
+        return reminded
+
+    @activity.defn(name=Activities.fetch_signature_status)
+    async def fetch_signature_status(self, signature_id: str) -> ProviderStatus:
+        """Where the provider says the request stands: the fallback when webhooks are lost."""
+        record = await asyncio.to_thread(_signature_record, signature_id)
+        client = self._provider(record.provider)
+        with provider_failures():
+            state = await client.get(record.provider_request_id)
+            signers = await client.signers(record.provider_request_id)
+        decline = state.get("decline_information")
+        reason = decline.get("reason") if isinstance(decline, dict) else None
+        return ProviderStatus(
+            status=str(state.get("status", "")),
+            signed_emails=[
+                str((signer.get("info") or {}).get("email", ""))
+                for signer in signers
+                if signer.get("status") == "signed"
+            ],
+            reason=reason if isinstance(reason, str) else "",
         )

@@ -1,19 +1,23 @@
-"""The activity that creates a signed mission's tasks and information requests, once."""
+"""The activities that create a mission's work: its tasks and information requests, once each."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 from temporalio import activity
 
-from activities.errors import not_found
+from contracts.errors import not_found
+from contracts.messages import Activities, FollowUpInput, WorkCreated
 from domain.db import session_scope
 from domain.enums import WorkKind
 from domain.models import Mission, ServiceWork, WorkItem
 from domain.queries import mission_lines
 from domain.work import plan_work
-from workflows.messages import Activities, WorkCreated
+
+# Days the firm has to follow up a declined letter with the client.
+FOLLOW_UP_DAYS = 7
 
 
 @activity.defn(name=Activities.create_work)
@@ -54,3 +58,27 @@ def create_work(mission_id: str) -> WorkCreated:
             )
     tasks = sum(1 for item in planned if item.kind is WorkKind.task)
     return WorkCreated(tasks=tasks, information_requests=len(planned) - tasks)
+
+
+@activity.defn(name=Activities.create_follow_up_task)
+def create_follow_up_task(request: FollowUpInput) -> None:
+    """A firm task to follow up a declined letter with the client; once per mission."""
+    key = f"declined:{request.mission_id}"
+    with session_scope() as session:
+        mission = session.get(Mission, request.mission_id)
+        if mission is None:
+            raise not_found(f"mission {request.mission_id}")
+        if session.exec(select(WorkItem).where(WorkItem.key == key)).first() is not None:
+            return
+        reason = request.reason.strip() or "sans motif"
+        session.add(
+            WorkItem(
+                key=key,
+                firm_id=mission.firm_id,
+                client_id=mission.client_id,
+                mission_id=mission.id,
+                kind=WorkKind.task,
+                title=f"Relancer le client : lettre de mission refusée ({reason})"[:500],
+                due_date=datetime.now(UTC).date() + timedelta(days=FOLLOW_UP_DAYS),
+            )
+        )

@@ -14,21 +14,13 @@ from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
+from contracts.errors import HTTP_ANSWER
+from contracts.ids import mission_workflow_id
+from contracts.messages import MISSIONS_QUEUE, MissionStart
 from domain.settings import get_settings
-from workflows.messages import MISSIONS_QUEUE, MissionStart, mission_workflow_id
 from workflows.mission import MissionWorkflow
 
 T = TypeVar("T")
-
-# ApplicationError types raised by the workflow or its activities, as HTTP answers.
-STATUS_OF_ERROR = {
-    "Conflict": (409, "conflict"),
-    "NotFound": (404, "not_found"),
-    "InvalidInput": (422, "invalid_request"),
-    "TemplateError": (422, "template_error"),
-    "InvalidDocument": (422, "template_error"),
-    "ProviderRejected": (424, "provider_rejected"),
-}
 
 
 def _root_application_error(error: BaseException) -> ApplicationError | None:
@@ -43,8 +35,8 @@ def _root_application_error(error: BaseException) -> ApplicationError | None:
 
 def as_api_error(error: BaseException) -> ApiError:
     root = _root_application_error(error)
-    if root is not None and root.type in STATUS_OF_ERROR:
-        status, code = STATUS_OF_ERROR[root.type]
+    if root is not None and root.type in HTTP_ANSWER:
+        status, code = HTTP_ANSWER[root.type]
         return ApiError(status, code, root.message)
     if isinstance(error, RPCError) and error.status == RPCStatusCode.NOT_FOUND:
         return ApiError(404, "not_found", "mission not found")

@@ -1,7 +1,7 @@
 """PDF throughput: a cold `soffice` per document versus the warm LibreOffice pool.
 
 Renders the default letter template with varied missions (1 to 40 lines), converts the same
-set with `activities.pdf.convert_to_pdf` (cold) and with `ConverterPool` (warm), `--workers`
+set with `documents.pdf.convert_to_pdf` (cold) and with `ConverterPool` (warm), `--workers`
 callers at a time for both, and prints documents per second, p50 and p95 latency, their
 ratio, and the pool's memory (RSS of its LibreOffice processes). The last line is JSON.
 
@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from activities.converter_pool import ConverterPool  # noqa: E402
-from activities.pdf import convert_to_pdf, pdfa_part  # noqa: E402
-from activities.rendering import render_docx  # noqa: E402
+from documents.converter_pool import ConverterPool  # noqa: E402
+from documents.pdf import convert_to_pdf, pdfa_part  # noqa: E402
+from documents.rendering import render_docx  # noqa: E402
 from tests.integration.test_letter_rendering import TEMPLATE, sample_context  # noqa: E402
 
 

@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# Defined with the workflow contract; the tables and the API use them from here too.
+from contracts.statuses import TERMINAL_STATUSES, MissionStatus
+
+__all__ = [
+    "TERMINAL_STATUSES",
+    "DocumentKind",
+    "Frequency",
+    "MissionStatus",
+    "Role",
+    "ServiceRequestStatus",
+    "WorkKind",
+    "WorkStatus",
+]
+
 
 class Frequency(StrEnum):
     one_off = "one_off"
@@ -11,32 +25,6 @@ class Frequency(StrEnum):
     quarterly = "quarterly"
     half_yearly = "half_yearly"
     yearly = "yearly"
-
-
-class MissionStatus(StrEnum):
-    requested = "requested"
-    draft = "draft"
-    letter_generated = "letter_generated"
-    awaiting_signature = "awaiting_signature"
-    signed = "signed"
-    active = "active"
-    completed = "completed"
-    declined = "declined"
-    expired = "expired"
-    cancelled = "cancelled"
-
-
-TERMINAL_STATUSES = frozenset(
-    {
-        MissionStatus.completed,
-        MissionStatus.declined,
-        MissionStatus.expired,
-        MissionStatus.cancelled,
-    }
-)
-
-# Lines and prices may change only before the letter leaves for signature.
-EDITABLE_STATUSES = frozenset({MissionStatus.draft, MissionStatus.letter_generated})
 
 
 class WorkKind(StrEnum):

@@ -17,21 +17,14 @@ from typing import Any
 
 from temporalio import activity, workflow
 
+from contracts.ids import mission_of
 from domain.settings import Settings
-
-MISSION_WORKFLOW_PREFIX = "mission-"
 
 # The id of the HTTP request being served; set by the API's middleware.
 request_id: ContextVar[str | None] = ContextVar("sceau_request_id", default=None)
 
 # Attributes every LogRecord has: anything else on a record came from `extra=`.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
-
-
-def mission_of(workflow_id: str | None) -> str | None:
-    if workflow_id and workflow_id.startswith(MISSION_WORKFLOW_PREFIX):
-        return workflow_id.removeprefix(MISSION_WORKFLOW_PREFIX)
-    return None
 
 
 def _temporal_fields(record: logging.LogRecord) -> dict[str, Any]:

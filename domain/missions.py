@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from contracts.messages import LineInput, MissionDraft
 from domain.enums import Frequency
 from domain.models import Service, new_id
 from domain.period import validate_period
-from workflows.messages import LineInput, MissionDraft
 
 
 class MissionRuleError(ValueError):

@@ -11,26 +11,23 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client
+from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
+from contracts import search_attributes
 from domain.payloads import data_converter
 from domain.settings import Settings, get_settings
 from domain.tracing import tracing_interceptors
 
-# What operators filter missions on in the Web UI, with each attribute's type (the dev
-# server's --search-attribute spelling). Workflows upsert them at each transition; an
-# unregistered one blocks the workflow, so they are registered before any worker polls.
-SEARCH_ATTRIBUTES = {
-    "MissionStatus": "Keyword",
-    "FirmId": "Keyword",
-    "ClientId": "Keyword",
-    "LetterVersion": "Int",
+# The search attributes (contracts/search_attributes.py) are registered before any worker polls.
+_KIND_OF = {
+    SearchAttributeIndexedValueType.KEYWORD: "Keyword",
+    SearchAttributeIndexedValueType.INT: "Int",
 }
-_INDEXED_TYPE = {
-    "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
-}
+_INDEXED_TYPE = {kind: IndexedValueType.ValueType(indexed) for indexed, kind in _KIND_OF.items()}
+# Each search attribute with its type, as the dev server's --search-attribute spells it.
+SEARCH_ATTRIBUTES = {key.name: _KIND_OF[key.indexed_value_type] for key in search_attributes.ALL}
 
 
 def metrics_runtime(settings: Settings, service: str) -> Runtime | None:

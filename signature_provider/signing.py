@@ -2,7 +2,7 @@
 
 Yousign signs each webhook with the subscription's secret key: an HMAC-SHA256 of the raw
 request body, hex-encoded and prefixed with ``sha256=``, sent in ``X-Yousign-Signature-256``.
-This module shares no code with Sceau's verifier (``domain/webhook_signing.py``) on purpose:
+This module shares no code with Sceau's verifier (``esignature/webhook_signing.py``) on purpose:
 a format mistake on one side must show up as a failed verification on the other.
 """
 

@@ -39,7 +39,7 @@ from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run as DocxRun
 
-from activities.docx_styles import without_unused_table_styles
+from documents.docx_styles import without_unused_table_styles
 
 OUTPUT = Path(__file__).resolve().with_name("lettre_de_mission.docx")
 

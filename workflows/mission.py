@@ -9,14 +9,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair
+from temporalio.common import RetryPolicy, SearchAttributePair
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.messages import (
+    from contracts.errors import NON_RETRYABLE_ERRORS, ErrorType, invalid
+    from contracts.messages import (
         DOCUMENT_HEARTBEAT,
         DOCUMENT_TIMEOUT,
-        NON_RETRYABLE_ERRORS,
         Activities,
         CancelRequest,
         CancelSignatureInput,
@@ -47,14 +47,10 @@ with workflow.unsafe.imports_passed_through():
         Updates,
         WorkCreated,
     )
+    from contracts.search_attributes import CLIENT_ID, FIRM_ID, LETTER_VERSION, MISSION_STATUS
+    from contracts.statuses import TERMINAL_STATUSES, MissionStatus, SignatureEventKind
 
-MISSION_STATUS = SearchAttributeKey.for_keyword("MissionStatus")
-FIRM_ID = SearchAttributeKey.for_keyword("FirmId")
-CLIENT_ID = SearchAttributeKey.for_keyword("ClientId")
-LETTER_VERSION = SearchAttributeKey.for_int("LetterVersion")
-
-EDITABLE = ("draft", "letter_generated")
-TERMINAL = ("completed", "declined", "expired", "cancelled")
+EDITABLE = (MissionStatus.draft, MissionStatus.letter_generated)
 
 # An update's caller waits for the answer: eight attempts in about a minute and a half, then
 # the update fails.
@@ -90,14 +86,14 @@ SLOW_STEP_TIMEOUT = timedelta(minutes=2)
 FIRST_STATUS_TIMEOUT = timedelta(hours=1)
 # What the provider reports when asked that ends the wait, as the event it would have sent
 # (the provider's status and the event's kind are the same words).
-FINAL_PROVIDER_STATUSES = frozenset({"done", "declined", "expired", "canceled"})
+FINAL_PROVIDER_STATUSES = frozenset(SignatureEventKind) - {SignatureEventKind.signer_done}
 
 
 class Rejected(ApplicationError):
     """An update that the mission's current state forbids; the API answers 409."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, type="Conflict", non_retryable=True)
+        super().__init__(message, type=ErrorType.conflict, non_retryable=True)
 
 
 @workflow.defn
@@ -120,7 +116,7 @@ class MissionWorkflow:
             except TimeoutError:
                 # The update that started this workflow failed: nothing to keep it open for.
                 return self.snapshot()
-        while self.state.status not in TERMINAL:
+        while self.state.status not in TERMINAL_STATUSES:
             if self.state.status == "awaiting_signature" and self.state.signature_timers is None:
                 self.state.signature_timers = workflow.patched("signature-timers")
             if self._history_is_long():
@@ -137,7 +133,7 @@ class MissionWorkflow:
                 )
             async with self.turn:
                 while (
-                    self.state.status not in TERMINAL
+                    self.state.status not in TERMINAL_STATUSES
                     and (message := self._next_message()) is not None
                 ):
                     await self._handle(message)
@@ -201,7 +197,7 @@ class MissionWorkflow:
         if self.state.status not in (None, "requested"):
             raise Rejected(f"the mission already exists and is {self.state.status}")
         if not draft.lines:
-            raise ApplicationError("a mission needs at least one line", type="InvalidInput")
+            raise invalid("a mission needs at least one line")
 
     @workflow.update(name=Updates.change_line)
     async def change_line(self, change: LineChange) -> MissionState:
@@ -346,13 +342,13 @@ class MissionWorkflow:
         if self.state.status != "awaiting_signature":
             workflow.logger.info("ignoring %s event while %s", message.kind, self.state.status)
             return
-        if message.kind == "signer_done":
+        if message.kind == SignatureEventKind.signer_done:
             if message.signer_email and message.signer_email not in self.state.signers_done:
                 self.state.signers_done.append(message.signer_email)
                 await self._record_signature("ongoing", message.signer_email)
-        elif message.kind == "done":
+        elif message.kind == SignatureEventKind.done:
             await self._complete_signature()
-        elif message.kind == "declined":
+        elif message.kind == SignatureEventKind.declined:
             await self._record_signature("declined")
             await self._transition("declined", "signer", message.reason)
             if workflow.patched("declined-follow-up"):
@@ -362,10 +358,10 @@ class MissionWorkflow:
                     start_to_close_timeout=STEP_TIMEOUT,
                     retry_policy=RETRY_UNTIL_DONE,
                 )
-        elif message.kind == "expired":
+        elif message.kind == SignatureEventKind.expired:
             await self._record_signature("expired")
             await self._transition("expired", "provider", message.reason or "expired")
-        elif message.kind == "canceled":
+        elif message.kind == SignatureEventKind.canceled:
             await self._record_signature("canceled")
             await self._transition("cancelled", "provider", message.reason or "cancelled")
 

@@ -6,11 +6,11 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.messages import (
+    from contracts.errors import NON_RETRYABLE_ERRORS
+    from contracts.messages import (
         DOCUMENT_HEARTBEAT,
         DOCUMENT_TIMEOUT,
         DOCUMENTS_QUEUE,
-        NON_RETRYABLE_ERRORS,
         Activities,
         ConvertInput,
         RenderInput,

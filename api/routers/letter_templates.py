@@ -8,13 +8,13 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, col, select
 
-from activities.rendering import TemplateError, template_variables
-from activities.template_checks import check_template_expressions
 from api.deps import DbSession, FirmStaff
 from api.errors import invalid
 from api.limits import read_capped
 from api.schemas import ErrorOut, TemplateOut
 from api.services.sessions import in_session
+from documents.rendering import TemplateError, template_variables
+from documents.template_checks import check_template_expressions
 from domain.ged import blob_store
 from domain.letter import CONTEXT_VARIABLES
 from domain.letter_templates import (

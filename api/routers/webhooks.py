@@ -7,27 +7,19 @@ import logging
 from fastapi import APIRouter, Request
 from sqlmodel import select
 
-from activities.signature_client import parse_webhook
 from api import gateway
 from api.deps import Temporal
 from api.errors import ApiError, not_found
 from api.services.sessions import reading
+from contracts.messages import SignatureEvent
 from domain.models import SignatureRequest
 from domain.settings import get_settings
-from domain.webhook_signing import HEADER, verify
-from workflows.messages import SignatureEvent
+from esignature.webhook_signing import HEADER, verify
+from esignature.yousign import EVENT_KINDS, parse_webhook
 from workflows.mission import MissionWorkflow
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 log = logging.getLogger("sceau.webhooks")
-
-EVENT_KINDS = {
-    "signer.done": "signer_done",
-    "signature_request.done": "done",
-    "signature_request.declined": "declined",
-    "signature_request.expired": "expired",
-    "signature_request.canceled": "canceled",
-}
 
 
 @router.post("/signature/{provider}")
@@ -44,6 +36,12 @@ async def signature_webhook(provider: str, request: Request, temporal: Temporal)
     except ValueError as error:
         raise ApiError(400, "bad_payload", str(error)) from None
     kind = EVENT_KINDS.get(event.event_name)
+    if event.signature_request_id is None:
+        # An event about no signature request (a seal, a kind Yousign added later): nothing
+        # for a mission. Acknowledged, so that the provider does not send it for days.
+        if kind is not None:
+            log.warning("%s without its signature request: ignored", event.event_name)
+        return {"status": "ignored"}
     record = await reading(
         lambda session: session.exec(
             select(SignatureRequest).where(

@@ -35,6 +35,16 @@ from api.schemas import (
     SignatureIn,
 )
 from api.services.sessions import in_session, reading
+from contracts.messages import (
+    MISSIONS_QUEUE,
+    CancelRequest,
+    LetterRequest,
+    LineChange,
+    MissionDraft,
+    MissionStart,
+    RenderInput,
+    SignatureAsk,
+)
 from domain.audit import record
 from domain.enums import TERMINAL_STATUSES, DocumentKind, MissionStatus, ServiceRequestStatus
 from domain.ged import blob_store
@@ -52,16 +62,6 @@ from domain.models import (
     new_id,
 )
 from domain.settings import get_settings
-from workflows.messages import (
-    MISSIONS_QUEUE,
-    CancelRequest,
-    LetterRequest,
-    LineChange,
-    MissionDraft,
-    MissionStart,
-    RenderInput,
-    SignatureAsk,
-)
 from workflows.mission import MissionWorkflow
 from workflows.preview import LetterPreviewWorkflow
 

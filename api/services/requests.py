@@ -11,9 +11,9 @@ from api.errors import invalid
 from api.idempotency import once
 from api.schemas import ServiceRequestIn, ServiceRequestOut
 from api.services.sessions import in_session
+from contracts.messages import MissionStart, RequestOpened
 from domain.enums import ServiceRequestStatus
 from domain.models import Service, ServiceRequest, new_id
-from workflows.messages import MissionStart, RequestOpened
 from workflows.mission import MissionWorkflow
 
 

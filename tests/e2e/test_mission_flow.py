@@ -13,8 +13,8 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from activities.pdf import pdf_text
-from domain.webhook_signing import HEADER, sign
+from documents.pdf import pdf_text
+from esignature.webhook_signing import HEADER, sign
 from tests.e2e.conftest import TRICKY_NAME
 from tests.e2e.stack import Api, Stack, wait_for
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.webhook_signing import HEADER, sign
+from esignature.webhook_signing import HEADER, sign
 from tests.e2e.stack import Api, Stack, wait_for
 from tests.e2e.test_mission_flow import letter_body
 
@@ -177,6 +177,21 @@ def test_events_for_unknown_requests_are_acknowledged(stack: Stack) -> None:
         answer = deliver(stack, body, signed(stack, body))
         assert answer.status_code == 200
         assert answer.json() == {"status": "ignored"}
+    # An event about no signature request at all (an electronic seal, a kind Yousign adds
+    # later): acknowledged too, or the provider would send it again for days.
+    seal = json.dumps(
+        {
+            "event_id": str(uuid.uuid4()),
+            "event_name": "electronic_seal.done",
+            "event_time": str(int(time.time())),
+            "subscription_id": "sub",
+            "subscription_description": "Sceau",
+            "sandbox": True,
+            "data": {"electronic_seal": {"id": "seal-1", "status": "done"}},
+        }
+    ).encode()
+    answer = deliver(stack, seal, signed(stack, seal))
+    assert (answer.status_code, answer.json()) == (200, {"status": "ignored"})
     not_an_event = b'{"event_id": "x"}'
     answer = deliver(stack, not_an_event, signed(stack, not_an_event))
     assert answer.status_code == 400

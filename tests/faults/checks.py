@@ -19,11 +19,11 @@ from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.api.workflow.v1 import PendingActivityInfo
 from temporalio.client import Client
 
+from contracts.ids import mission_workflow_id
 from domain.settings import Settings
 from domain.temporal import connect
 from tests.e2e.stack import Api, wait_for
 from tests.faults.cluster import Cluster
-from workflows.messages import mission_workflow_id
 
 # TVA is quarterly (4 tasks), BILAN yearly (1 information request and 1 task).
 PLANNED_WORK = 6

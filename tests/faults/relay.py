@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
-from domain.webhook_signing import HEADER
+from esignature.webhook_signing import HEADER
 from tests.e2e.stack import free_port
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from activities.pdf import pdf_text
+from documents.pdf import pdf_text
 from tests.e2e.stack import wait_for
 from tests.faults.checks import (
     Mission,

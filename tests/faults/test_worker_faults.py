@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from contracts.messages import DOCUMENT_HEARTBEAT
 from tests.e2e.stack import wait_for
 from tests.faults.checks import (
     Mission,
@@ -17,7 +18,6 @@ from tests.faults.checks import (
     worker_identities,
 )
 from tests.faults.cluster import Cluster, libreoffice_pids, signal_all
-from workflows.messages import DOCUMENT_HEARTBEAT
 
 pytestmark = pytest.mark.faults
 

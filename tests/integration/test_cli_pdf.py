@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from activities.pdf import pdfa_part
-from activities.rendering import render_docx
+from documents.pdf import pdfa_part
+from documents.rendering import render_docx
 from domain.letter_templates import DEFAULT_TEMPLATE_PATH
 from tests.integration.test_letter_rendering import sample_context
 

@@ -16,14 +16,14 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from activities.converter_pool import (
+from documents.converter_pool import (
     ConverterPool,
     InvalidDocumentError,
     PoolClosedError,
     PoolFullError,
 )
-from activities.pdf import ConversionError, pdf_text, pdfa_part
-from activities.rendering import render_docx
+from documents.pdf import ConversionError, pdf_text, pdfa_part
+from documents.rendering import render_docx
 from tests.integration.test_letter_rendering import (
     CLIENT_NAME,
     TEMPLATE,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import docx
 
-from activities.docx_styles import without_unused_table_styles
-from activities.rendering import render_docx
+from documents.docx_styles import without_unused_table_styles
+from documents.rendering import render_docx
 from tests.integration.test_letter_rendering import TEMPLATE, sample_context
 
 

@@ -14,8 +14,8 @@ import docx
 import jinja2
 import pytest
 
-from activities.pdf import ConversionError, convert_to_pdf, pdf_text, pdfa_part
-from activities.rendering import TemplateError, render_docx, template_variables
+from documents.pdf import ConversionError, convert_to_pdf, pdf_text, pdfa_part
+from documents.rendering import TemplateError, render_docx, template_variables
 from tests.documents import word_document
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "lettre_de_mission.docx"

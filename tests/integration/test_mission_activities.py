@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,10 +20,20 @@ import pytest
 from pypdf import PdfWriter
 from sqlmodel import Session, col, func, select
 
-from activities.letters import convert_letter, file_letter, render_letter
+from activities.letters import DocumentActivities, file_letter, new_converter_pool
 from activities.missions import REQUEST_REVIEW_DAYS, record_transition, save_mission
-from activities.pdf import pdf_text
 from activities.work import create_work
+from contracts.messages import (
+    ConvertInput,
+    FileLetterInput,
+    LineInput,
+    MissionDraft,
+    RenderInput,
+    SaveMissionInput,
+    TransitionInput,
+    WorkCreated,
+)
+from documents.pdf import pdf_text
 from domain.db import get_engine
 from domain.enums import (
     DocumentKind,
@@ -50,16 +61,6 @@ from domain.models import (
 from domain.settings import get_settings
 from tests.integration.database import database  # noqa: F401
 from tests.integration.rows import add_firm
-from workflows.messages import (
-    ConvertInput,
-    FileLetterInput,
-    LineInput,
-    MissionDraft,
-    RenderInput,
-    SaveMissionInput,
-    TransitionInput,
-    WorkCreated,
-)
 
 # Every test runs once on SQLite and once on PostgreSQL, with settings pointing there.
 pytestmark = pytest.mark.usefixtures("database")
@@ -407,7 +408,15 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text.translate(ligatures)).strip()
 
 
-def test_render_and_convert_make_the_letter(setup: Setup) -> None:
+@pytest.fixture
+def documents(setup: Setup) -> Iterator[DocumentActivities]:
+    """The documents queue's activities as the worker builds them, on a warm pool."""
+    settings = get_settings()
+    with new_converter_pool(settings) as pool:
+        yield DocumentActivities(pool, settings)
+
+
+def test_render_and_convert_make_the_letter(setup: Setup, documents: DocumentActivities) -> None:
     drafted_mission(setup)
     # By hand: 1 234,50 € x 12 + 0,10 € x 1 = 14 814,10 € excl. VAT; VAT at 20 % is
     # 2 962,82 €; so 17 776,92 € incl. VAT.
@@ -421,9 +430,9 @@ def test_render_and_convert_make_the_letter(setup: Setup) -> None:
         letter_date="2024-01-15",
     )
 
-    docx_name = render_letter(request)
+    docx_name = documents.render_letter(request)
     assert docx_name == f"{setup.mission_id}/v1.docx"
-    pdf_name = convert_letter(ConvertInput(docx_name=docx_name))
+    pdf_name = documents.convert_to_pdf(ConvertInput(docx_name=docx_name))
     assert pdf_name == f"{setup.mission_id}/v1.pdf"
 
     pdf = (get_settings().scratch_dir / pdf_name).read_bytes()

@@ -7,7 +7,7 @@ retryable ``ProviderUnavailable``; and a retried step never creates a second req
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,19 +18,16 @@ from sqlmodel import Session, select
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.signature import (
-    create_follow_up_task,
-    fetch_signature_status,
-    remind_signers,
-    send_for_signature,
-)
-from activities.signature_client import YousignClient
+from activities.signature import SignatureActivities
+from activities.work import create_follow_up_task
+from contracts.messages import FollowUpInput, RemindInput, SendForSignatureInput
 from domain.db import get_engine
 from domain.documents import file_document
 from domain.enums import DocumentKind, WorkKind
 from domain.ged import blob_store
 from domain.models import Representative, SignatureRequest, WorkItem
 from domain.settings import get_settings
+from esignature.yousign import YousignClient
 from tests.integration.database import database  # noqa: F401
 from tests.integration.test_mission_activities import Setup, build, drafted_mission
 from tests.integration.test_signature_provider import (
@@ -40,7 +37,6 @@ from tests.integration.test_signature_provider import (
     provider,  # noqa: F401
     receiver,  # noqa: F401
 )
-from workflows.messages import FollowUpInput, RemindInput, SendForSignatureInput
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -69,6 +65,18 @@ def configured(
         get_settings.cache_clear()
         yield provider
     get_settings.cache_clear()
+
+
+@pytest.fixture
+async def signatures(configured: ProviderProcess) -> AsyncIterator[SignatureActivities]:
+    """The signature activities as the worker builds them, on the provider's client."""
+    settings = get_settings()
+    async with YousignClient(
+        settings.resolved_yousign_base_url,
+        settings.secret("yousign_api_key"),
+        timeout=settings.yousign_timeout_seconds,
+    ) as client:
+        yield SignatureActivities(client, settings)
 
 
 def letter_to_sign(phone: str = "+33612345678") -> Letter:
@@ -125,12 +133,12 @@ async def inject(provider: ProviderProcess, **fault: float) -> None:  # noqa: F8
 
 
 async def test_sending_creates_one_complete_request_even_when_retried(
-    configured: ProviderProcess,
+    configured: ProviderProcess, signatures: SignatureActivities
 ) -> None:
     letter = letter_to_sign()
     env = ActivityEnvironment()
-    started = await env.run(send_for_signature, letter.request)
-    again = await env.run(send_for_signature, letter.request)
+    started = await env.run(signatures.send_for_signature, letter.request)
+    again = await env.run(signatures.send_for_signature, letter.request)
     assert again.provider_request_id == started.provider_request_id
 
     (request,) = await requests_for(configured, letter.setup.mission_id)
@@ -162,7 +170,7 @@ async def test_sending_creates_one_complete_request_even_when_retried(
 
 
 async def test_a_retry_after_a_partial_attempt_finishes_the_same_request(
-    configured: ProviderProcess,
+    configured: ProviderProcess, signatures: SignatureActivities
 ) -> None:
     letter = letter_to_sign()
     # The first attempt died after creating the request and uploading the letter.
@@ -171,7 +179,7 @@ async def test_a_retry_after_a_partial_attempt_finishes_the_same_request(
             "Lettre", external_id=f"mission-{letter.setup.mission_id}-v1"
         )
         await client.upload_document(created["id"], "Lettre de mission - v1.pdf", make_pdf(3))
-    started = await ActivityEnvironment().run(send_for_signature, letter.request)
+    started = await ActivityEnvironment().run(signatures.send_for_signature, letter.request)
     assert started.provider_request_id == created["id"]
     (request,) = await requests_for(configured, letter.setup.mission_id)
     assert request["status"] == "ongoing"
@@ -180,36 +188,38 @@ async def test_a_retry_after_a_partial_attempt_finishes_the_same_request(
 
 
 async def test_a_5xx_is_retryable_and_the_retry_creates_one_request(
-    configured: ProviderProcess,
+    configured: ProviderProcess, signatures: SignatureActivities
 ) -> None:
     letter = letter_to_sign()
     await inject(configured, status=503, count=1)
     with pytest.raises(ApplicationError) as failed:
-        await ActivityEnvironment().run(send_for_signature, letter.request)
+        await ActivityEnvironment().run(signatures.send_for_signature, letter.request)
     assert (failed.value.type, failed.value.non_retryable) == ("ProviderUnavailable", False)
     assert "503" in failed.value.message
-    await ActivityEnvironment().run(send_for_signature, letter.request)
+    await ActivityEnvironment().run(signatures.send_for_signature, letter.request)
     assert len(await requests_for(configured, letter.setup.mission_id)) == 1
 
 
-async def test_a_time_out_is_retryable(configured: ProviderProcess) -> None:
+async def test_a_time_out_is_retryable(
+    configured: ProviderProcess, signatures: SignatureActivities
+) -> None:
     letter = letter_to_sign()
     await inject(configured, status=0, count=1, delay=3)
     with pytest.raises(ApplicationError) as failed:
-        await ActivityEnvironment().run(send_for_signature, letter.request)
+        await ActivityEnvironment().run(signatures.send_for_signature, letter.request)
     assert (failed.value.type, failed.value.non_retryable) == ("ProviderUnavailable", False)
     assert "timed out" in failed.value.message
-    started = await ActivityEnvironment().run(send_for_signature, letter.request)
+    started = await ActivityEnvironment().run(signatures.send_for_signature, letter.request)
     (request,) = await requests_for(configured, letter.setup.mission_id)
     assert request["id"] == started.provider_request_id
 
 
 async def test_a_4xx_is_not_retryable_and_carries_the_providers_message(
-    configured: ProviderProcess,
+    configured: ProviderProcess, signatures: SignatureActivities
 ) -> None:
     letter = letter_to_sign(phone="06 12 34 56 78")
     with pytest.raises(ApplicationError) as failed:
-        await ActivityEnvironment().run(send_for_signature, letter.request)
+        await ActivityEnvironment().run(signatures.send_for_signature, letter.request)
     assert (failed.value.type, failed.value.non_retryable) == ("ProviderRejected", True)
     assert "E.164" in failed.value.message
     assert "HTTP 400" in failed.value.message
@@ -218,14 +228,14 @@ async def test_a_4xx_is_not_retryable_and_carries_the_providers_message(
 
 
 async def test_reminders_go_once_each_to_the_signers_still_to_sign(
-    configured: ProviderProcess,
+    configured: ProviderProcess, signatures: SignatureActivities
 ) -> None:
     letter = letter_to_sign()
     env = ActivityEnvironment()
-    started = await env.run(send_for_signature, letter.request)
-    assert await env.run(remind_signers, RemindInput(started.signature_id, 1)) == 2
+    started = await env.run(signatures.send_for_signature, letter.request)
+    assert await env.run(signatures.remind_signers, RemindInput(started.signature_id, 1)) == 2
     # The same reminder retried reaches no one twice.
-    assert await env.run(remind_signers, RemindInput(started.signature_id, 1)) == 0
+    assert await env.run(signatures.remind_signers, RemindInput(started.signature_id, 1)) == 0
     async with YousignClient(configured.base_url, API_KEY) as client:
         client_signer = (await client.signers(started.provider_request_id))[0]
     async with httpx.AsyncClient(base_url=configured.root_url) as signer_side:
@@ -234,7 +244,7 @@ async def test_reminders_go_once_each_to_the_signers_still_to_sign(
             json={"signer_id": client_signer["id"]},
         )
         assert signed.status_code == 200
-    assert await env.run(remind_signers, RemindInput(started.signature_id, 2)) == 1
+    assert await env.run(signatures.remind_signers, RemindInput(started.signature_id, 2)) == 1
     with Session(get_engine()) as session:
         record = session.get(SignatureRequest, started.signature_id)
         assert record is not None
@@ -242,25 +252,27 @@ async def test_reminders_go_once_each_to_the_signers_still_to_sign(
 
 
 async def test_the_status_poll_reports_signatures_and_a_decline_with_its_reason(
-    configured: ProviderProcess,
+    configured: ProviderProcess, signatures: SignatureActivities
 ) -> None:
     letter = letter_to_sign()
     env = ActivityEnvironment()
-    started = await env.run(send_for_signature, letter.request)
-    assert (await env.run(fetch_signature_status, started.signature_id)).status == "ongoing"
+    started = await env.run(signatures.send_for_signature, letter.request)
+    assert (
+        await env.run(signatures.fetch_signature_status, started.signature_id)
+    ).status == "ongoing"
     async with YousignClient(configured.base_url, API_KEY) as client:
         client_signer, firm_signer = await client.signers(started.provider_request_id)
     async with httpx.AsyncClient(base_url=configured.root_url) as signer_side:
         await signer_side.post(
             f"/signer/{started.provider_request_id}/sign", json={"signer_id": client_signer["id"]}
         )
-        partial = await env.run(fetch_signature_status, started.signature_id)
+        partial = await env.run(signatures.fetch_signature_status, started.signature_id)
         assert (partial.status, partial.signed_emails) == ("ongoing", [CLIENT_EMAIL])
         await signer_side.post(
             f"/signer/{started.provider_request_id}/decline",
             json={"signer_id": firm_signer["id"], "reason": "Erreur sur les honoraires"},
         )
-    declined = await env.run(fetch_signature_status, started.signature_id)
+    declined = await env.run(signatures.fetch_signature_status, started.signature_id)
     assert (declined.status, declined.reason) == ("declined", "Erreur sur les honoraires")
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from activities.signature_client import SignatureField
-from activities.signature_places import BOX_HEIGHT, BOX_WIDTH, TextRun, signature_places, text_runs
+from esignature.places import BOX_HEIGHT, BOX_WIDTH, TextRun, signature_places, text_runs
+from esignature.yousign import SignatureField
 from tests.documents import word_document
 from tests.integration.test_letter_rendering import render_and_convert, sample_context
 
@@ -79,7 +79,7 @@ def test_boxes_follow_the_signature_block_when_the_letter_grows(tmp_path: Path) 
 
 
 def test_a_letter_without_the_names_gets_no_places(tmp_path: Path) -> None:
-    from activities.pdf import convert_to_pdf
+    from documents.pdf import convert_to_pdf
 
     source = tmp_path / "autre.docx"
     source.write_bytes(word_document("Lettre sans bloc de signature."))

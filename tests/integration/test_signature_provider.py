@@ -30,7 +30,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from activities.signature_client import (
+from esignature.webhook_signing import HEADER, verify
+from esignature.yousign import (
     ProviderRejected,
     ProviderUnavailable,
     SignatureField,
@@ -39,7 +40,6 @@ from activities.signature_client import (
     parse_webhook,
     reminder_settings,
 )
-from domain.webhook_signing import HEADER, verify
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "provider-test-key"

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from contracts.messages import DOCUMENTS_QUEUE, MISSIONS_QUEUE
 from domain.settings import Settings
 from sceau_cli import build_parser
-from workflows.messages import DOCUMENTS_QUEUE, MISSIONS_QUEUE
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from activities.rendering import TemplateError, template_variables
-from activities.template_checks import check_template_expressions
+from documents.rendering import TemplateError, template_variables
+from documents.template_checks import check_template_expressions
 from domain.letter_templates import DEFAULT_TEMPLATE_PATH
 from domain.office_packages import (
     EXCEL_WORKBOOK,

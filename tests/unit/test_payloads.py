@@ -12,8 +12,7 @@ import pytest
 from pydantic import TypeAdapter
 from temporalio.api.common.v1 import Payload
 
-from domain.payloads import SceauPayloadConverter
-from workflows.messages import (
+from contracts.messages import (
     CancelRequest,
     LetterRequest,
     MissionStart,
@@ -21,6 +20,7 @@ from workflows.messages import (
     SignatureEvent,
     SignatureStarted,
 )
+from domain.payloads import SceauPayloadConverter
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from activities.signature_client import reminder_settings
 from domain.settings import Settings
+from esignature.yousign import reminder_settings
 
 
 @pytest.mark.parametrize(

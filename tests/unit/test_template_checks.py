@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from activities.rendering import TemplateError
-from activities.template_checks import check_template_expressions, private_names
+from documents.rendering import TemplateError
+from documents.template_checks import check_template_expressions, private_names
 from domain.letter_templates import DEFAULT_TEMPLATE_PATH
 from tests.documents import word_document
 

@@ -1,4 +1,4 @@
-"""Sceau's webhook verifier (domain.webhook_signing) against signatures it did not make.
+"""Sceau's webhook verifier (esignature.webhook_signing) against signatures it did not make.
 
 The signatures come from the local provider's own code (signature_provider.signing) and from
 an HMAC-SHA256 computed here from its definition (RFC 2104), checked against RFC 4231's test
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.webhook_signing import HEADER, sign, verify
+from esignature.webhook_signing import HEADER, sign, verify
 from signature_provider.signing import SIGNATURE_HEADER, signature_header_value
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from activities.signature_client import parse_webhook
+from esignature.yousign import parse_webhook
 
 REQUEST_ID = "b9bf5521-00eb-4044-adf5-da4ea31a48e0"
 CLIENT_SIGNER_ID = "4b3e2e1f-7c4a-4f8e-9a51-2f0e8d6c1b27"

@@ -24,12 +24,8 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from domain.payloads import data_converter
-from domain.temporal import register_search_attributes
-from tests.temporal_bins import TEMPORAL_TEST_SERVER
-from tests.workflow.standins import Recorder
-from tests.workflow.test_mission_workflow import DRAFT, LETTER, finish, to_awaiting_signature
-from workflows.messages import (
+from contracts.ids import mission_workflow_id
+from contracts.messages import (
     CancelRequest,
     LineChange,
     MissionStart,
@@ -37,8 +33,12 @@ from workflows.messages import (
     RequestOpened,
     SignatureAsk,
     SignatureEvent,
-    mission_workflow_id,
 )
+from domain.payloads import data_converter
+from domain.temporal import register_search_attributes
+from tests.temporal_bins import TEMPORAL_TEST_SERVER
+from tests.workflow.standins import Recorder
+from tests.workflow.test_mission_workflow import DRAFT, LETTER, finish, to_awaiting_signature
 from workflows.mission import MissionWorkflow
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"

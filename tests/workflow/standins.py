@@ -9,7 +9,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from workflows.messages import (
+from contracts.messages import (
     Activities,
     CancelSignatureInput,
     ChangeLineInput,

@@ -18,8 +18,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from tests.workflow.standins import Recorder
-from workflows.messages import (
+from contracts.messages import (
     CancelRequest,
     LetterRequest,
     LineChange,
@@ -31,6 +30,7 @@ from workflows.messages import (
     SignatureAsk,
     SignatureEvent,
 )
+from tests.workflow.standins import Recorder
 from workflows.mission import (
     CLIENT_ID,
     FIRM_ID,

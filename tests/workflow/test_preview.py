@@ -11,7 +11,8 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from workflows.messages import DOCUMENTS_QUEUE, NON_RETRYABLE_ERRORS, Activities, RenderInput
+from contracts.errors import NON_RETRYABLE_ERRORS
+from contracts.messages import DOCUMENTS_QUEUE, Activities, RenderInput
 from workflows.preview import LetterPreviewWorkflow
 
 REQUEST = RenderInput("m-1", 1, "default", "staff-1", "rep-1", "preview/m-1.docx", "2027-01-04")

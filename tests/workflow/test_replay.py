@@ -14,8 +14,8 @@ from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from contracts.messages import Activities, MissionStart, MissionState
 from domain.payloads import data_converter
-from workflows.messages import Activities, MissionStart, MissionState
 from workflows.mission import STEP_TIMEOUT, MissionWorkflow
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"

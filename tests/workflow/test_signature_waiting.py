@@ -13,17 +13,17 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from domain.payloads import data_converter
-from tests.workflow.standins import Recorder
-from tests.workflow.test_mission_workflow import create, finish, running, to_awaiting_signature
-from workflows.messages import (
+from contracts.ids import mission_workflow_id
+from contracts.messages import (
     MissionStart,
     MissionState,
     MissionWorkflowState,
     ProviderStatus,
     SignatureEvent,
-    mission_workflow_id,
 )
+from domain.payloads import data_converter
+from tests.workflow.standins import Recorder
+from tests.workflow.test_mission_workflow import create, finish, running, to_awaiting_signature
 from workflows.mission import LETTER_VERSION, MISSION_STATUS, MissionWorkflow
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from docxtpl import DocxTemplate
 from jinja2 import nodes
 
-from activities.rendering import TemplateError, render_docx, sandboxed_environment
+from documents.rendering import TemplateError, render_docx, sandboxed_environment
 from domain.enums import Frequency, MissionStatus
 from domain.letter import letter_context
 from domain.models import Client, Firm, Mission, MissionLine, Representative, Staff

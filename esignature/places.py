@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pypdf import PageObject, PdfReader
 from pypdf.errors import PdfReadError
 
-from activities.signature_client import SignatureField
+from esignature.yousign import SignatureField
 
 # How far below a name its "Signature" label may be, and how far off its column.
 LABEL_SEARCH_POINTS = 90.0

@@ -1,6 +1,6 @@
 """UNO bridge: drives one warm LibreOffice over a local socket, one conversion per request.
 
-Run by `activities.converter_pool` under the system Python (`/usr/bin/python3`), which is
+Run by `documents.converter_pool` under the system Python (`/usr/bin/python3`), which is
 where Debian's `python3-uno` puts LibreOffice's bindings; Sceau's venv never imports this
 module. Usage: ``python3 uno_bridge.py PORT [CONNECT_TIMEOUT]``.
 

@@ -19,12 +19,22 @@ from typing import Any, Self
 
 import httpx
 
+from contracts.statuses import SignatureEventKind
+
 CANCEL_REASONS = ("contractualization_aborted", "errors_in_document", "other")
 SANDBOX_URL = "https://api-sandbox.yousign.app/v3"
 PRODUCTION_URL = "https://api.yousign.app/v3"
 # The reminder intervals Yousign accepts, in days.
 REMINDER_INTERVALS = (1, 2, 7, 14)
 KEEPALIVE_SECONDS = 2.0
+# The webhook events that move a mission, as the event its workflow receives.
+EVENT_KINDS = {
+    "signer.done": SignatureEventKind.signer_done,
+    "signature_request.done": SignatureEventKind.done,
+    "signature_request.declined": SignatureEventKind.declined,
+    "signature_request.expired": SignatureEventKind.expired,
+    "signature_request.canceled": SignatureEventKind.canceled,
+}
 
 
 @dataclass(frozen=True)
@@ -337,7 +347,7 @@ class WebhookEvent:
 def parse_webhook(body: bytes) -> WebhookEvent:
     """Read a Yousign v3 webhook body; ``ValueError`` when it is not one.
 
-    Check the ``X-Yousign-Signature-256`` header (``domain.webhook_signing.verify``) on the
+    Check the ``X-Yousign-Signature-256`` header (``esignature.webhook_signing.verify``) on the
     raw body before calling this. Fields Sceau does not read are ignored; an event without
     ``data.signature_request`` is returned with ``signature_request_id`` None.
     """

@@ -17,20 +17,6 @@ DOCUMENTS_QUEUE = "documents"
 DOCUMENT_HEARTBEAT = timedelta(seconds=20)
 # Their start-to-close timeout: one rendering or one conversion, however long the queue.
 DOCUMENT_TIMEOUT = timedelta(minutes=3)
-# Error types that retrying cannot fix: the activities raise `ApplicationError`s of these types
-# (activities/errors.py, the letter and signature activities), and every workflow names them
-# all in its retry policies.
-NON_RETRYABLE_ERRORS = (
-    "TemplateError",
-    "InvalidDocument",
-    "ProviderRejected",
-    "NotFound",
-    "InvalidInput",
-)
-
-
-def mission_workflow_id(mission_id: str) -> str:
-    return f"mission-{mission_id}"
 
 
 class Activities:

@@ -1,13 +1,13 @@
 """A pool of warm LibreOffice processes that convert .docx letters to PDF/A-2b.
 
-Same contract as `activities.pdf.convert_to_pdf` (PDF/A-2b, `out_dir/<stem>.pdf` written
+Same contract as `documents.pdf.convert_to_pdf` (PDF/A-2b, `out_dir/<stem>.pdf` written
 atomically, `ConversionError` with a readable message), without paying LibreOffice's start-up
 on every document. See docs/pdf-conversion.md for the design and the measured figures.
 
 Each slot of the pool is two subprocesses, both in their own process group:
 - `soffice --headless --accept=socket,host=127.0.0.1,port=N;urp;...` with its own profile
   (`-env:UserInstallation=file:///…/slot-K/profile`) and its own port;
-- `/usr/bin/python3 activities/uno_bridge.py N`, LibreOffice's Python (Debian's
+- `/usr/bin/python3 documents/uno_bridge.py N`, LibreOffice's Python (Debian's
   `python3-uno`), which drives that soffice over UNO and talks to us in JSON lines over its
   stdin/stdout. The venv never imports `uno`.
 
@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from activities.docx_styles import without_unused_table_styles
-from activities.pdf import ConversionError, checked_paths
+from documents.docx_styles import without_unused_table_styles
+from documents.pdf import ConversionError, checked_paths
 
 __all__ = [
     "BRIDGE_SCRIPT",

@@ -1,0 +1,16 @@
+"""The search attributes operators filter missions on in the Web UI.
+
+Workflows upsert them at each transition; an unregistered one blocks the workflow, so they are
+registered before any worker polls (domain/temporal.py).
+"""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey
+
+MISSION_STATUS = SearchAttributeKey.for_keyword("MissionStatus")
+FIRM_ID = SearchAttributeKey.for_keyword("FirmId")
+CLIENT_ID = SearchAttributeKey.for_keyword("ClientId")
+LETTER_VERSION = SearchAttributeKey.for_int("LetterVersion")
+
+ALL = (MISSION_STATUS, FIRM_ID, CLIENT_ID, LETTER_VERSION)

@@ -1,0 +1,39 @@
+"""A mission's statuses and the signature events that move it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MissionStatus(StrEnum):
+    requested = "requested"
+    draft = "draft"
+    letter_generated = "letter_generated"
+    awaiting_signature = "awaiting_signature"
+    signed = "signed"
+    active = "active"
+    completed = "completed"
+    declined = "declined"
+    expired = "expired"
+    cancelled = "cancelled"
+
+
+# A mission in one of these has ended: its workflow returns.
+TERMINAL_STATUSES = frozenset(
+    {
+        MissionStatus.completed,
+        MissionStatus.declined,
+        MissionStatus.expired,
+        MissionStatus.cancelled,
+    }
+)
+
+
+class SignatureEventKind(StrEnum):
+    """What the signature provider tells a mission's workflow (``SignatureEvent.kind``)."""
+
+    signer_done = "signer_done"
+    done = "done"
+    declined = "declined"
+    expired = "expired"
+    canceled = "canceled"

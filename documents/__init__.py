@@ -1,0 +1,1 @@
+"""Document production: letter rendering (docxtpl), template checks, LibreOffice to PDF/A."""

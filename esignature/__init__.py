@@ -1,0 +1,1 @@
+"""Electronic signature: the Yousign v3 client, webhook verification, signature placement."""
