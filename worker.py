@@ -18,7 +18,7 @@ from activities.signature import SignatureActivities, record_signature_status
 from activities.work import create_follow_up_task, create_work
 from contracts.messages import DOCUMENTS_QUEUE, MISSIONS_QUEUE
 from domain.logs import configure_logging
-from domain.loop_watch import watch_callbacks
+from domain.loop_watch import share_the_gil_in_short_turns, watch_callbacks
 from domain.settings import get_settings
 from domain.temporal import (
     TemporalSettingsError,
@@ -123,6 +123,7 @@ async def run_workers() -> None:
     settings = get_settings()
     configure_logging(settings, "worker")
     watch_callbacks(settings.loop_lag_warn_ms)
+    share_the_gil_in_short_turns()
     log = logging.getLogger("sceau.worker")
     # SIGTERM and SIGINT end the workers cleanly, so the pool's LibreOffice processes are
     # stopped with them instead of outliving the worker. Installed first: a signal that

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,7 +28,7 @@ from api.routers import (
 )
 from api.schemas import ErrorOut
 from domain.logs import configure_logging
-from domain.loop_watch import watch_callbacks
+from domain.loop_watch import share_the_gil_in_short_turns, watch_callbacks
 from domain.settings import get_settings
 from domain.temporal import connect
 
@@ -46,7 +45,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Database steps run in threads, and every thread wants the GIL: the event loop waits for
     # its turn behind each. Fewer threads and shorter turns keep that wait far under 100 ms.
     to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
-    sys.setswitchinterval(0.001)
+    share_the_gil_in_short_turns()
     watch_callbacks(settings.loop_lag_warn_ms, SLOW_CALLBACKS.observe)
     try:
         app.state.temporal = await connect()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from collections.abc import Callable
 
@@ -26,6 +27,13 @@ def _describe(handle: asyncio.Handle) -> str:
     if isinstance(owner, asyncio.Task):
         return repr(owner)  # the coroutine, and the line where it now waits
     return repr(handle)
+
+
+def share_the_gil_in_short_turns() -> None:
+    """Threads (database steps, synchronous activities) and the event loop share one GIL; a
+    waiting thread gets it after the holder's turn, 5 ms by default. With a dozen busy threads
+    the loop would wait a dozen turns for each step: 1 ms turns keep that wait short."""
+    sys.setswitchinterval(0.001)
 
 
 def watch_callbacks(

@@ -1,0 +1,588 @@
+"""A busy Monday morning: several firms' staff and clients on the API at once.
+
+N virtual users (default 50) share several firms for a fixed time (default 120 s). Portal
+clients ask for services and read their documents and information requests; staff read
+missions, tasks, service requests, clients and documents, add catalogue services and clients,
+create missions (from the clients' requests or from scratch), change mission lines, and now and
+then preview or generate a letter (these render and convert documents, so they are rarer).
+Each user loops: one request, a short think time, the next. It prints requests per second,
+p50/p95/p99 per route template (`GET /v1/missions/{id}`, not raw paths), the errors (any
+unexpected status, or no answer) and the 5xx among them; the last line is JSON. The exit
+status is 1 when there was any error.
+
+It runs against a stack already running (`make run`: its tokens are read from the data
+directory's demo.json and secrets/operator_token), or starts one itself with --start the way
+the end-to-end tests do (`sceau run` on free ports), on SQLite unless --database-url names a
+PostgreSQL database. As operator it creates the extra firms, each with a partner, the demo
+catalogue, clients with their portal users, and a mission per client; none of that is timed.
+
+Why asyncio + httpx and not Locust: one process and no new dependency, and the bodies are the
+API's own request shapes (domain/demo.py's firm, partner, catalogue and client; the missions
+and letters of tests/e2e), so the benchmark breaks when the API changes, not silently.
+Only loopback addresses are accepted: this is a benchmark for one's own machine.
+
+    .venv/bin/python bench/load.py [--users 50] [--seconds 120] [--firms 4] [--think 0.5]
+        [--api http://127.0.0.1:8000 --data-dir var | --start [--database-url URL]]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+
+from domain.demo import CLIENT, FIRM, PARTNER, REPRESENTATIVE, SERVICES
+from tests.e2e.stack import running_stack
+
+REQUEST_TIMEOUT = 60.0
+# A quarter of the users are clients on the portal, the rest firm staff.
+PORTAL_SHARE = 0.25
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+# --- what was measured ---------------------------------------------------------------------
+
+
+@dataclass
+class RouteStats:
+    seconds: list[float] = field(default_factory=list)
+    errors: int = 0
+    server_errors: int = 0
+
+
+@dataclass
+class Recorder:
+    routes: dict[str, RouteStats] = field(default_factory=dict)
+    # (route, status, error code or exception) → how many: what went wrong, in short.
+    causes: Counter[tuple[str, int, str]] = field(default_factory=Counter)
+
+    def add(self, route: str, seconds: float, status: int, cause: str = "") -> None:
+        stats = self.routes.setdefault(route, RouteStats())
+        stats.seconds.append(seconds)
+        if cause:
+            stats.errors += 1
+            stats.server_errors += status >= 500
+            self.causes[(route, status, cause)] += 1
+
+    @property
+    def requests(self) -> int:
+        return sum(len(stats.seconds) for stats in self.routes.values())
+
+
+def error_cause(response: httpx.Response) -> str:
+    try:
+        error = response.json()["error"]
+        return f"{error['code']}: {error['message'][:80]}"
+    except (ValueError, KeyError, TypeError):
+        return response.text[:80]
+
+
+class Caller:
+    """One token's view of the API; each call is timed under its route template."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str, recorder: Recorder | None) -> None:
+        self.http = http
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.recorder = recorder
+
+    async def call(
+        self, method: str, template: str, expect: int = 200, body: Any = None, **params: str
+    ) -> Any:
+        """The answer's JSON (or bytes), or None when the status was not ``expect``.
+
+        ``params`` fill the template's {placeholders}; the rest become the query string.
+        """
+        names = {name for name in params if "{" + name + "}" in template}
+        path = template.format(**{name: params[name] for name in names})
+        query = {name: value for name, value in params.items() if name not in names}
+        route = f"{method} {template}"
+        started = time.perf_counter()
+        try:
+            response = await self.http.request(
+                method, path, json=body, params=query, headers=self.headers
+            )
+        except httpx.HTTPError as error:
+            self.record(route, started, 0, type(error).__name__)
+            return None
+        if response.status_code != expect:
+            self.record(route, started, response.status_code, error_cause(response))
+            return None
+        self.record(route, started, response.status_code)
+        if response.headers.get("content-type", "").startswith("application/json"):
+            return response.json()
+        return response.content
+
+    def record(self, route: str, started: float, status: int, cause: str = "") -> None:
+        if self.recorder is not None:
+            self.recorder.add(route, time.perf_counter() - started, status, cause)
+        elif cause:
+            raise RuntimeError(f"setting up: {route} → {status}: {cause}")
+
+
+# --- the firms the users work in -----------------------------------------------------------
+
+
+@dataclass
+class FirmClient:
+    id: str
+    representative_id: str
+    private_folder: str
+    portal_token: str
+
+
+@dataclass
+class MissionRef:
+    id: str
+    client: FirmClient
+    line_ids: list[str]
+
+
+@dataclass
+class Firm:
+    staff_token: str
+    partner_id: str
+    service_ids: list[str]
+    clients: list[FirmClient]
+    missions: list[MissionRef] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)
+    # Portal requests not yet made into missions: (request id, client, service ids).
+    open_requests: list[tuple[str, FirmClient, list[str]]] = field(default_factory=list)
+
+
+def mission_body(client: FirmClient, service_ids: list[str], name: str) -> dict[str, Any]:
+    return {
+        "client_id": client.id,
+        "name": name,
+        "period_start": "2027-01-01",
+        "period_end": "2027-12-31",
+        "frequency": "monthly",
+        "lines": [{"service_id": service_id} for service_id in service_ids],
+    }
+
+
+def letter_body(firm: Firm, mission: MissionRef, folder: bool) -> dict[str, Any]:
+    body = {
+        "template_id": "default",
+        "firm_representative_id": firm.partner_id,
+        "client_representative_id": mission.client.representative_id,
+    }
+    return {**body, "folder_id": mission.client.private_folder} if folder else body
+
+
+async def private_folder(staff: Caller, client_id: str) -> str:
+    folders = await staff.call("GET", "/v1/clients/{id}/folders", id=client_id)
+    return str(next(folder["id"] for folder in folders if not folder["shared_with_client"]))
+
+
+async def new_client(staff: Caller, name: str) -> FirmClient:
+    """A client with one representative, its portal user, and its private folder."""
+    body = {**CLIENT, "name": name}
+    client = await staff.call("POST", "/v1/clients", 201, body)
+    portal = await staff.call(
+        "POST",
+        "/v1/clients/{id}/portal-users",
+        201,
+        {"email": REPRESENTATIVE["email"], "first_name": "Jean", "last_name": "Dupont"},
+        id=client["id"],
+    )
+    return FirmClient(
+        id=client["id"],
+        representative_id=client["representatives"][0]["id"],
+        private_folder=await private_folder(staff, client["id"]),
+        portal_token=portal["token"],
+    )
+
+
+async def demo_firm(http: httpx.AsyncClient, demo: dict[str, Any]) -> Firm:
+    """The firm `make run` seeded, from its demo.json."""
+    staff = Caller(http, demo["staff_token"], None)
+    client = FirmClient(
+        id=demo["client_id"],
+        representative_id=demo["client_representative_id"],
+        private_folder=await private_folder(staff, demo["client_id"]),
+        portal_token=demo["portal_token"],
+    )
+    return Firm(demo["staff_token"], demo["staff_id"], list(demo["service_ids"].values()), [client])
+
+
+async def extra_firm(
+    http: httpx.AsyncClient, operator_token: str, index: int, clients: int
+) -> Firm:
+    """A firm created as operator: its partner, the demo catalogue, and ``clients`` clients."""
+    operator = Caller(http, operator_token, None)
+    body = {**FIRM, "name": f"Cabinet de charge {index}", "siren": f"{900000000 + index}"}
+    created = await operator.call("POST", "/v1/firms", 201, body)
+    admin = Caller(http, created["admin_token"], None)
+    partner = await admin.call(
+        "POST", "/v1/staff", 201, {**PARTNER, "email": f"associe{index}@charge.example"}
+    )
+    services = [await admin.call("POST", "/v1/services", 201, service) for service in SERVICES]
+    staff = Caller(http, partner["token"], None)
+    firm_clients = [
+        await new_client(staff, f"Client {index}-{number}") for number in range(clients)
+    ]
+    return Firm(partner["token"], partner["id"], [s["id"] for s in services], firm_clients)
+
+
+async def seed_work(http: httpx.AsyncClient, firm: Firm) -> None:
+    """A mission per client and one letter, so that readers find missions and documents."""
+    staff = Caller(http, firm.staff_token, None)
+    for client in firm.clients:
+        body = mission_body(client, firm.service_ids, "Mission de départ")
+        mission = await staff.call("POST", "/v1/missions", 201, body)
+        firm.missions.append(
+            MissionRef(mission["id"], client, [line["id"] for line in mission["lines"]])
+        )
+    first = firm.missions[0]
+    letter = await staff.call(
+        "POST", "/v1/missions/{id}/letter", 201, letter_body(firm, first, True), id=first.id
+    )
+    firm.documents.append(letter["document_id"])
+
+
+async def set_up(
+    http: httpx.AsyncClient, demo: dict[str, Any], operator_token: str, args: argparse.Namespace
+) -> list[Firm]:
+    extra = [
+        extra_firm(http, operator_token, index, args.clients) for index in range(1, args.firms)
+    ]
+    firms = [await demo_firm(http, demo), *await asyncio.gather(*extra)]
+    await asyncio.gather(*(seed_work(http, firm) for firm in firms))
+    return firms
+
+
+# --- what the users do ---------------------------------------------------------------------
+
+
+@dataclass
+class User:
+    caller: Caller
+    firm: Firm
+    rng: random.Random
+    client: FirmClient
+    # The missions this user created: only they are edited by it, so that two users never
+    # race on one mission's lines or letters.
+    own: list[MissionRef] = field(default_factory=list)
+
+    def any_mission(self) -> MissionRef:
+        return self.rng.choice(self.firm.missions)
+
+    def any_client(self) -> FirmClient:
+        return self.rng.choice(self.firm.clients)
+
+
+Action = Callable[[User], Awaitable[None]]
+
+
+async def ask_for_services(user: User) -> None:
+    chosen = user.rng.sample(user.firm.service_ids, user.rng.randint(1, 3))
+    body = {"service_ids": chosen, "message": "Bonjour, pouvez-vous nous faire une offre ?"}
+    request = await user.caller.call("POST", "/v1/portal/service-requests", 201, body)
+    if request is not None:
+        user.firm.open_requests.append((request["id"], user.client, chosen))
+
+
+async def portal_documents(user: User) -> None:
+    await user.caller.call("GET", "/v1/portal/documents")
+
+
+async def portal_information_requests(user: User) -> None:
+    await user.caller.call("GET", "/v1/portal/information-requests")
+
+
+async def list_missions(user: User) -> None:
+    await user.caller.call("GET", "/v1/missions", client_id=user.any_client().id)
+
+
+async def get_mission(user: User) -> None:
+    await user.caller.call("GET", "/v1/missions/{id}", id=user.any_mission().id)
+
+
+async def list_tasks(user: User) -> None:
+    await user.caller.call("GET", "/v1/tasks", mission_id=user.any_mission().id)
+
+
+async def list_service_requests(user: User) -> None:
+    await user.caller.call("GET", "/v1/service-requests")
+
+
+async def list_documents(user: User) -> None:
+    await user.caller.call("GET", "/v1/clients/{id}/documents", id=user.any_client().id)
+
+
+async def get_document(user: User) -> None:
+    await user.caller.call("GET", "/v1/documents/{id}", id=user.rng.choice(user.firm.documents))
+
+
+async def document_content(user: User) -> None:
+    document = user.rng.choice(user.firm.documents)
+    await user.caller.call("GET", "/v1/documents/{id}/content", id=document)
+
+
+async def list_services(user: User) -> None:
+    await user.caller.call("GET", "/v1/services")
+
+
+async def list_clients(user: User) -> None:
+    await user.caller.call("GET", "/v1/clients")
+
+
+async def create_service(user: User) -> None:
+    body = {**user.rng.choice(SERVICES), "code": f"S{uuid.uuid4().hex[:10].upper()}"}
+    await user.caller.call("POST", "/v1/services", 201, body)
+
+
+async def create_client(user: User) -> None:
+    body = {**CLIENT, "name": f"Nouveau client {uuid.uuid4().hex[:6]}"}
+    await user.caller.call("POST", "/v1/clients", 201, body)
+
+
+async def create_mission(user: User) -> None:
+    """From a client's open request when there is one, else from scratch."""
+    firm = user.firm
+    if firm.open_requests:
+        request_id, client, service_ids = firm.open_requests.pop(0)
+        body = mission_body(client, service_ids, "Mission demandée")
+        body["service_request_id"] = request_id
+    else:
+        client = user.any_client()
+        count = user.rng.randint(1, len(firm.service_ids))
+        body = mission_body(client, user.rng.sample(firm.service_ids, count), "Mission 2027")
+    mission = await user.caller.call("POST", "/v1/missions", 201, body)
+    if mission is not None:
+        created = MissionRef(mission["id"], client, [line["id"] for line in mission["lines"]])
+        user.own.append(created)
+        firm.missions.append(created)
+
+
+async def own_mission(user: User) -> MissionRef | None:
+    if not user.own:
+        await create_mission(user)
+    return user.rng.choice(user.own) if user.own else None
+
+
+async def change_line(user: User) -> None:
+    mission = await own_mission(user)
+    if mission is None:
+        return
+    price = f"{user.rng.randint(50, 400)}.00"
+    await user.caller.call(
+        "PATCH",
+        "/v1/missions/{id}/lines/{line_id}",
+        body={"price": price},
+        id=mission.id,
+        line_id=user.rng.choice(mission.line_ids),
+    )
+
+
+async def preview_letter(user: User) -> None:
+    mission = await own_mission(user)
+    if mission is None:
+        return
+    body = letter_body(user.firm, mission, folder=False)
+    await user.caller.call("POST", "/v1/missions/{id}/letter/preview", body=body, id=mission.id)
+
+
+async def generate_letter(user: User) -> None:
+    mission = await own_mission(user)
+    if mission is None:
+        return
+    body = letter_body(user.firm, mission, folder=True)
+    letter = await user.caller.call("POST", "/v1/missions/{id}/letter", 201, body, id=mission.id)
+    if letter is not None:
+        user.firm.documents.append(letter["document_id"])
+
+
+# Relative weights: mostly reading, some writing, few documents rendered.
+PORTAL_ACTIONS: dict[Action, int] = {
+    ask_for_services: 4,
+    portal_documents: 4,
+    portal_information_requests: 3,
+}
+STAFF_ACTIONS: dict[Action, int] = {
+    get_mission: 20,
+    list_missions: 10,
+    list_tasks: 8,
+    list_documents: 8,
+    get_document: 4,
+    document_content: 2,
+    list_service_requests: 4,
+    list_services: 5,
+    list_clients: 4,
+    create_service: 2,
+    create_client: 2,
+    create_mission: 6,
+    change_line: 8,
+    preview_letter: 1,
+    generate_letter: 1,
+}
+
+
+async def run_user(user: User, actions: dict[Action, int], think: float, until: float) -> None:
+    choices, weights = list(actions), list(actions.values())
+    while time.monotonic() < until:
+        action = user.rng.choices(choices, weights)[0]
+        await action(user)
+        pause = user.rng.uniform(0.5 * think, 1.5 * think)
+        await asyncio.sleep(max(0.0, min(pause, until - time.monotonic())))
+
+
+def users_for(
+    http: httpx.AsyncClient, firms: list[Firm], recorder: Recorder, count: int, seed: int
+) -> Iterator[tuple[User, dict[Action, int]]]:
+    """Users spread over the firms round-robin; a quarter of them portal clients."""
+    portal_every = round(1 / PORTAL_SHARE)
+    for index in range(count):
+        firm = firms[index % len(firms)]
+        rng = random.Random(seed + index)
+        client = rng.choice(firm.clients)
+        if index % portal_every == portal_every - 1:
+            caller = Caller(http, client.portal_token, recorder)
+            yield User(caller, firm, rng, client), PORTAL_ACTIONS
+        else:
+            yield User(Caller(http, firm.staff_token, recorder), firm, rng, client), STAFF_ACTIONS
+
+
+async def load(
+    api: str, demo: dict[str, Any], operator_token: str, args: argparse.Namespace
+) -> tuple[Recorder, float]:
+    limits = httpx.Limits(max_connections=args.users + 10, max_keepalive_connections=args.users)
+    async with httpx.AsyncClient(base_url=api, timeout=REQUEST_TIMEOUT, limits=limits) as http:
+        firms = await set_up(http, demo, operator_token, args)
+        recorder = Recorder()
+        started = time.monotonic()
+        until = started + args.seconds
+        users = [
+            asyncio.create_task(run_user(user, actions, args.think, until))
+            for user, actions in users_for(http, firms, recorder, args.users, args.seed)
+        ]
+        # In-flight requests may finish after the end, but never later than their timeout.
+        _, late = await asyncio.wait(users, timeout=args.seconds + REQUEST_TIMEOUT + 5)
+        for task in late:
+            task.cancel()
+        return recorder, time.monotonic() - started
+
+
+# --- the stack and the report --------------------------------------------------------------
+
+
+def loopback_only(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise SystemExit(f"{url}: only loopback addresses (127.0.0.1, ::1, localhost)")
+    return url.rstrip("/")
+
+
+@contextmanager
+def target(args: argparse.Namespace) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """The API's address, demo.json's keys and the operator token: of the stack started
+    here with --start, else of the one already running on --api with --data-dir."""
+    if not args.start:
+        data = Path(args.data_dir)
+        demo = json.loads((data / "demo.json").read_text())
+        yield args.api, demo, (data / "secrets" / "operator_token").read_text().strip()
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        data = Path(directory)
+        url = args.database_url or f"sqlite:///{data / 'sceau.db'}"
+        with running_stack(data, url) as stack:
+            yield stack.api, stack.demo, stack.secret("operator_token")
+
+
+def route_figures(stats: RouteStats) -> dict[str, Any]:
+    milliseconds = [seconds * 1000 for seconds in stats.seconds]
+    return {
+        "count": len(milliseconds),
+        "errors": stats.errors,
+        "server_errors": stats.server_errors,
+        "p50_ms": round(percentile(milliseconds, 0.50), 1),
+        "p95_ms": round(percentile(milliseconds, 0.95), 1),
+        "p99_ms": round(percentile(milliseconds, 0.99), 1),
+    }
+
+
+def report(args: argparse.Namespace, recorder: Recorder, seconds: float) -> dict[str, Any]:
+    routes = {route: route_figures(recorder.routes[route]) for route in sorted(recorder.routes)}
+    errors = sum(figures["errors"] for figures in routes.values())
+    server_errors = sum(figures["server_errors"] for figures in routes.values())
+    rps = recorder.requests / seconds
+    print(f"{args.users} users in {args.firms} firms, {seconds:.1f} s")
+    heading = ("count", "err", "5xx", "p50 ms", "p95 ms", "p99 ms")
+    print(f"  {'route':44} {heading[0]:>6} {heading[1]:>5} {heading[2]:>5}", end="")
+    print("".join(f" {name:>8}" for name in heading[3:]))
+    for route, figures in routes.items():
+        print(
+            f"  {route:44} {figures['count']:6} {figures['errors']:5} "
+            f"{figures['server_errors']:5} {figures['p50_ms']:8.1f} {figures['p95_ms']:8.1f} "
+            f"{figures['p99_ms']:8.1f}"
+        )
+    print(f"requests: {recorder.requests}, {rps:.1f} per second")
+    print(f"errors: {errors}, of which 5xx: {server_errors}")
+    # The 5xx first: they are the API's own failures; then the commonest of the rest.
+    causes = sorted(recorder.causes.items(), key=lambda item: (item[0][1] < 500, -item[1]))
+    for (route, status, cause), count in causes[:12]:
+        print(f"  ×{count:<5} {route} → {status or 'no answer'}: {cause}")
+    return {
+        "users": args.users,
+        "seconds": round(seconds, 1),
+        "rps": round(rps, 1),
+        "errors": errors,
+        "server_errors": server_errors,
+        "routes": routes,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--users", type=int, default=50, help="concurrent virtual users")
+    parser.add_argument("--seconds", type=float, default=120, help="how long the load lasts")
+    parser.add_argument("--firms", type=int, default=4, help="firms, the demo firm among them")
+    parser.add_argument("--clients", type=int, default=3, help="clients per firm created here")
+    parser.add_argument("--think", type=float, default=0.5, help="mean pause between requests")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the users' choices")
+    parser.add_argument("--api", default="http://127.0.0.1:8000", help="a running stack's API")
+    parser.add_argument("--data-dir", default="var", help="its data directory (SCEAU_DATA_DIR)")
+    parser.add_argument("--start", action="store_true", help="start a stack here (sceau run)")
+    parser.add_argument("--database-url", default="", help="with --start; default: SQLite")
+    args = parser.parse_args()
+    if not (1 <= args.users <= 1000 and 0 < args.seconds <= 3600 and 1 <= args.firms <= 50):
+        raise SystemExit("--users 1..1000, --seconds up to 3600, --firms 1..50")
+    if args.database_url and not args.start:
+        raise SystemExit("--database-url goes with --start")
+    loopback_only(args.api if not args.start else args.database_url or "http://127.0.0.1")
+    with target(args) as (api, demo, operator_token):
+        recorder, seconds = asyncio.run(load(loopback_only(api), demo, operator_token, args))
+    result = report(args, recorder, seconds)
+    print(json.dumps(result))
+    sys.exit(1 if result["errors"] else 0)
+
+
+if __name__ == "__main__":
+    main()
