@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -66,6 +67,20 @@ class RejectNul:
         await self.app(scope, receive, send)
 
 
+def _try_again(
+    code: str, message: str, seconds: int
+) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def answer(_: Request, error: Exception) -> JSONResponse:
+        log.warning("%s: %s", code, str(error).splitlines()[0] if str(error) else error)
+        return JSONResponse(
+            error_body(code, f"{message}; try again"),
+            status_code=503,
+            headers={"Retry-After": str(seconds)},
+        )
+
+    return answer
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_middleware(RejectNul)
 
@@ -92,40 +107,21 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=409,
         )
 
-    async def _database_unavailable(_: Request, error: Exception) -> JSONResponse:
-        # The database went away (restart, network): a passing state, not a bug of the request.
-        # 503 tells a caller, the signature provider's webhooks among them, to try again.
-        log.warning("database unavailable: %s", str(error).splitlines()[0])
-        return JSONResponse(
-            error_body("database_unavailable", "the database cannot be reached; try again"),
-            status_code=503,
-            headers={"Retry-After": "5"},
-        )
-
-    for unavailable in (OperationalError, InterfaceError, PoolTimeout):
-        app.add_exception_handler(unavailable, _database_unavailable)
-
-    @app.exception_handler(DatabaseBusy)
-    async def _database_busy(_: Request, error: DatabaseBusy) -> JSONResponse:
+    # Passing states, not bugs of the request: 503 with Retry-After tells a caller (the
+    # signature provider's webhooks among them) to send it again as it is.
+    unavailable: tuple[tuple[type[Exception], str, str, int], ...] = (
+        # The database went away (restart, network).
+        (OperationalError, "database_unavailable", "the database cannot be reached", 5),
+        (InterfaceError, "database_unavailable", "the database cannot be reached", 5),
+        (PoolTimeout, "database_unavailable", "the database cannot be reached", 5),
         # SQLite's write lock stayed taken for seconds: too many writers for one disk. Nothing
-        # of the request was written; it can be sent again as it is.
-        log.warning("database busy: %s", str(error).splitlines()[0])
-        return JSONResponse(
-            error_body("database_busy", "the database is busy with other writes; try again"),
-            status_code=503,
-            headers={"Retry-After": "2"},
-        )
-
-    async def _storage_unavailable(_: Request, error: Exception) -> JSONResponse:
-        # The GED's S3 server is down or failing: as for the database, a retry will do.
-        log.warning("document storage unavailable: %s", error)
-        return JSONResponse(
-            error_body("storage_unavailable", "the document storage cannot be reached; try again"),
-            status_code=503,
-            headers={"Retry-After": "5"},
-        )
-
-    app.add_exception_handler(StorageUnavailable, _storage_unavailable)
+        # of the request was written.
+        (DatabaseBusy, "database_busy", "the database is busy with other writes", 2),
+        # The GED's S3 server is down or failing.
+        (StorageUnavailable, "storage_unavailable", "the document storage cannot be reached", 5),
+    )
+    for kind, code, message, seconds in unavailable:
+        app.add_exception_handler(kind, _try_again(code, message, seconds))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:
