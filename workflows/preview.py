@@ -7,14 +7,9 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from contracts.errors import NON_RETRYABLE_ERRORS
-    from contracts.messages import (
-        DOCUMENT_HEARTBEAT,
-        DOCUMENT_TIMEOUT,
-        DOCUMENTS_QUEUE,
-        Activities,
-        ConvertInput,
-        RenderInput,
-    )
+    from contracts.messages import DOCUMENTS_QUEUE, RenderInput
+
+from workflows.letter_pdf import render_letter_pdf
 
 # Someone waits for the preview: three attempts at most, and none more for an error that
 # retrying cannot fix (a bad template or input, a missing representative).
@@ -26,21 +21,6 @@ class LetterPreviewWorkflow:
     @workflow.run
     async def run(self, request: RenderInput) -> str:
         """Returns the PDF's scratch name; the caller reads it and removes it."""
-        docx_name = await workflow.execute_activity(
-            Activities.render_letter,
-            request,
-            task_queue=DOCUMENTS_QUEUE,
-            start_to_close_timeout=DOCUMENT_TIMEOUT,
-            heartbeat_timeout=DOCUMENT_HEARTBEAT,
-            retry_policy=PREVIEW_RETRY,
-            result_type=str,
-        )
-        return await workflow.execute_activity(
-            Activities.convert_to_pdf,
-            ConvertInput(docx_name),
-            task_queue=DOCUMENTS_QUEUE,
-            start_to_close_timeout=DOCUMENT_TIMEOUT,
-            heartbeat_timeout=DOCUMENT_HEARTBEAT,
-            retry_policy=PREVIEW_RETRY,
-            result_type=str,
+        return await render_letter_pdf(
+            request, task_queue=DOCUMENTS_QUEUE, retry_policy=PREVIEW_RETRY
         )

@@ -30,14 +30,9 @@ from contracts.messages import (
     SignatureAsk,
     SignatureEvent,
 )
+from contracts.search_attributes import CLIENT_ID, FIRM_ID, LETTER_VERSION, MISSION_STATUS
 from tests.workflow.standins import Recorder
-from workflows.mission import (
-    CLIENT_ID,
-    FIRM_ID,
-    LETTER_VERSION,
-    MISSION_STATUS,
-    MissionWorkflow,
-)
+from workflows.mission import MissionWorkflow
 
 DRAFT = MissionDraft(
     name="Tenue comptable 2027",

@@ -16,7 +16,8 @@ from temporalio.worker import Replayer
 
 from contracts.messages import Activities, MissionStart, MissionState
 from domain.payloads import data_converter
-from workflows.mission import STEP_TIMEOUT, MissionWorkflow
+from workflows.mission import MissionWorkflow
+from workflows.policies import STEP_TIMEOUT
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 FILES = sorted(HISTORIES.glob("*.json"))

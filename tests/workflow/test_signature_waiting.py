@@ -21,10 +21,11 @@ from contracts.messages import (
     ProviderStatus,
     SignatureEvent,
 )
+from contracts.search_attributes import LETTER_VERSION, MISSION_STATUS
 from domain.payloads import data_converter
 from tests.workflow.standins import Recorder
 from tests.workflow.test_mission_workflow import create, finish, running, to_awaiting_signature
-from workflows.mission import LETTER_VERSION, MISSION_STATUS, MissionWorkflow
+from workflows.mission import MissionWorkflow
 
 
 async def state_after(
