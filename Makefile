@@ -31,9 +31,8 @@ run: install
 test: install
 	$(BIN)/pytest
 
-# Every fault-injection case, the slow ones too (a hung converter, the database lost right
-# after the provider call, the Temporal server restarted); `make test` runs only the quick
-# ones. See tests/faults/.
+# Every fault-injection case alone (a hung converter, the database lost right after the
+# provider call, the Temporal server restarted...); `make test` runs them too. See tests/faults/.
 faults: install
 	$(BIN)/pytest -m faults tests/faults
 

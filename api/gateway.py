@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, TypeVar
 
 from temporalio.client import (
@@ -14,13 +15,31 @@ from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
-from contracts.errors import HTTP_ANSWER
+from contracts.errors import HTTP_ANSWER, ErrorType
 from contracts.ids import mission_workflow_id
 from contracts.messages import MISSIONS_QUEUE, MissionStart
+from domain.logs import request_id
 from domain.settings import get_settings
 from workflows.mission import MissionWorkflow
 
 T = TypeVar("T")
+log = logging.getLogger("sceau.api")
+
+# The error types whose message is written for the caller (the workflow's validators, the
+# template checks); the others carry internals (scratch paths, LibreOffice's log, the provider's
+# URLs), which go to the log, and the caller gets a fixed message and the request id.
+MESSAGE_FOR_CALLER = {
+    ErrorType.conflict,
+    ErrorType.not_found,
+    ErrorType.invalid_input,
+    ErrorType.template_error,
+}
+FIXED_MESSAGE: dict[str, str] = {
+    ErrorType.invalid_document: "LibreOffice cannot convert the letter made from this "
+    "template; open the template in Word, save it again as .docx and upload it anew",
+    ErrorType.provider_rejected: "the signature provider refused the request; check the "
+    "signers' names, e-mail addresses and phone numbers",
+}
 
 
 def _root_application_error(error: BaseException) -> ApplicationError | None:
@@ -35,13 +54,30 @@ def _root_application_error(error: BaseException) -> ApplicationError | None:
 
 def as_api_error(error: BaseException) -> ApiError:
     root = _root_application_error(error)
-    if root is not None and root.type in HTTP_ANSWER:
+    if root is not None and root.type in MESSAGE_FOR_CALLER:
         status, code = HTTP_ANSWER[root.type]
         return ApiError(status, code, root.message)
     if isinstance(error, RPCError) and error.status == RPCStatusCode.NOT_FOUND:
         return ApiError(404, "not_found", "mission not found")
-    message = root.message if root is not None else str(error)
-    return ApiError(503, "workflow_failed", f"the mission could not be moved on: {message}")
+    internal = root.message if root is not None else f"{type(error).__name__}: {error}"
+    rid = request_id.get()
+    # The plain-text log format has no request_id field: the message names it too.
+    log.warning(
+        "workflow call failed (request %s): %s",
+        rid,
+        internal,
+        extra={"error_type": root.type if root is not None else type(error).__name__},
+    )
+    details = {"request_id": rid}
+    if root is not None and root.type in FIXED_MESSAGE:
+        status, code = HTTP_ANSWER[root.type]
+        return ApiError(status, code, FIXED_MESSAGE[root.type], details)
+    return ApiError(
+        503,
+        "workflow_failed",
+        "the mission could not be moved on; try again later, or give the request id to support",
+        details,
+    )
 
 
 def start_operation(start: MissionStart) -> WithStartWorkflowOperation[Any, Any]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -52,8 +54,33 @@ Money = Annotated[
 # capped like a price given as input; a big mission must stay readable.
 Amount = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
 MonthDay = Annotated[str, BeforeValidator(lambda v: parse_month_day(str(v)))]
-Text = Annotated[str, Field(max_length=2000)]
-Name = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+# Control characters: C0 (CR and LF among them), DEL and C1. A name holding one broke the
+# headers it reached (a letter's Content-Disposition) and shows as nothing in a list.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Text of several lines keeps its tabs and line ends.
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _one_line(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("text cannot contain control characters (line breaks, tabs…)")
+    return value
+
+
+def _lines(value: str) -> str:
+    if _CONTROL_IN_TEXT.search(value):
+        raise ValueError("text cannot contain control characters other than tabs and line breaks")
+    return value
+
+
+# A single line of text: names, titles, codes.
+Line = Annotated[str, AfterValidator(_one_line)]
+# Text that may span lines: descriptions, messages, addresses.
+Lines = Annotated[str, AfterValidator(_lines)]
+Text = Annotated[Lines, Field(max_length=2000)]
+Name = Annotated[Line, Field(min_length=1, max_length=300)]
 
 
 class Strict(BaseModel):
@@ -73,7 +100,7 @@ class FirmIn(Strict):
     legal_form: Name
     siren: Annotated[str, Field(pattern=r"^\d{9}$")]
     address: Name
-    city: str = ""
+    city: Line = ""
     vat_number: Name
     ordre_council: Name
     vat_rate: Annotated[Decimal, Field(ge=0, le=100)] = Decimal("20")
@@ -91,7 +118,7 @@ class StaffIn(Strict):
     email: EmailStr
     first_name: Name
     last_name: Name
-    title: str = ""
+    title: Line = ""
     role: Literal[Role.admin, Role.staff] = Role.staff
     legal_representative: bool = False
 
@@ -113,7 +140,7 @@ class WorkIn(Strict):
 
 
 class ServiceIn(Strict):
-    code: Annotated[str, Field(min_length=1, max_length=40)]
+    code: Annotated[Line, Field(min_length=1, max_length=40)]
     name: Name
     description: Text = ""
     price: Money
@@ -145,9 +172,9 @@ class ServiceOut(BaseModel):
 class RepresentativeIn(Strict):
     first_name: Name
     last_name: Name
-    title: str = ""
+    title: Line = ""
     email: EmailStr
-    phone: str = ""
+    phone: Line = ""
 
 
 class RepresentativeOut(RepresentativeIn):
@@ -156,20 +183,20 @@ class RepresentativeOut(RepresentativeIn):
 
 class ClientIn(Strict):
     name: Name
-    legal_form: str = ""
+    legal_form: Line = ""
     siren: Annotated[str, Field(pattern=r"^(\d{9})?$")] = ""
-    address: str = ""
-    activity: str = ""
+    address: Lines = ""
+    activity: Line = ""
     fiscal_year_end: MonthDay = "12-31"
     representatives: list[RepresentativeIn] = Field(default_factory=list, max_length=20)
 
 
 class ClientPatch(Strict):
     name: Name | None = None
-    legal_form: str | None = None
+    legal_form: Line | None = None
     siren: Annotated[str | None, Field(pattern=r"^\d{9}$")] = None
-    address: str | None = None
-    activity: str | None = None
+    address: Lines | None = None
+    activity: Line | None = None
     fiscal_year_end: MonthDay | None = None
     representatives: list[RepresentativeIn] | None = Field(default=None, max_length=20)
 
@@ -187,8 +214,8 @@ class ClientOut(BaseModel):
 
 class PortalUserIn(Strict):
     email: EmailStr
-    first_name: str = ""
-    last_name: str = ""
+    first_name: Line = ""
+    last_name: Line = ""
 
 
 class FolderIn(Strict):
@@ -383,7 +410,7 @@ class WorkOut(BaseModel):
 
 
 class AnswerIn(Strict):
-    answer: Annotated[str, Field(min_length=1, max_length=10000)]
+    answer: Annotated[Lines, Field(min_length=1, max_length=10000)]
 
 
 # --- tokens and the audit log --------------------------------------------------------------

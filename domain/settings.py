@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -151,10 +152,33 @@ class Settings(BaseSettings):
             return value
         path = self.data_dir / "secrets" / name
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(32))
-            path.chmod(0o600)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _create_secret_file(path, secrets.token_urlsafe(32))
         return path.read_text().strip()
+
+
+def _create_secret_file(path: Path, value: str) -> None:
+    """Write ``value`` to a new file readable by its owner only, from its first byte on.
+
+    The file is written whole under a temporary name created with mode 0600, then linked to
+    ``path``: no reader ever sees it partial or open to others, and when two processes race,
+    the first link wins and both read the same secret.
+    """
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(value)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)  # never replaces a secret another process created
+        except FileExistsError:
+            pass
+        except OSError:  # a filesystem without hard links
+            os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 @lru_cache

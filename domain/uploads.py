@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from domain.office_packages import PackageRefused, office_type
 
@@ -103,3 +104,29 @@ def safe_name(raw: str | None, kind: FileKind) -> str:
     stem = stem.strip(" .") or "fichier"
     suffix = suffix or kind.extensions[0]
     return stem[: MAX_NAME_LENGTH - len(suffix)].rstrip(" .") + suffix
+
+
+# RFC 5987's attr-char, less ALPHA / DIGIT (which `quote` always keeps).
+_ATTR_CHAR_PUNCTUATION = "!#$&+-.^_`|~"
+
+
+def content_disposition(disposition: str, name: str) -> str:
+    """A ``Content-Disposition`` value for a file called ``name`` (RFC 6266).
+
+    The name travels whole as ``filename*=UTF-8''…``, with a plain-ASCII ``filename=`` for old
+    clients; control characters (a CR/LF would split the header) are removed from both.
+    """
+    clean = "".join(" " if _is_control(c) else c for c in unicodedata.normalize("NFC", name))
+    clean = re.sub(r"\s+", " ", clean).strip() or "document"
+    decomposed = unicodedata.normalize("NFKD", clean)
+    fallback = "".join(c for c in decomposed if " " <= c <= "~" and c not in '"\\')
+    fallback = re.sub(r"\s+", " ", fallback).strip() or "document"
+    encoded = quote(clean, safe=_ATTR_CHAR_PUNCTUATION)
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+
+
+def _is_control(character: str) -> bool:
+    """C0, DEL, C1, and the invisible marks that reorder text (a name's extension spoofed)."""
+    if unicodedata.category(character) == "Cc":
+        return True
+    return "\u202a" <= character <= "\u202e" or "\u2066" <= character <= "\u2069"

@@ -16,6 +16,10 @@ from domain.models import AuditEntry, Client, Mission
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 
+# The largest audit id: the column is an INTEGER, 32 bits on PostgreSQL (SQLite's hold 64). A
+# larger `after` is a 422, not an overflow in the database driver (a 500).
+MAX_ID = 2**31 - 1
+
 
 def firm_entries(session: Session, firm_id: str, condition: ColumnElement[bool]) -> list[AuditOut]:
     found = session.exec(
@@ -51,7 +55,9 @@ def firm_audit(
     client_id: str | None = None,
     since: datetime | None = None,
     until: Annotated[datetime | None, Query(description="exclusive")] = None,
-    after: Annotated[int, Query(ge=0, description="the X-Next-After of the page before")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_ID, description="the X-Next-After of the page before")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AuditOut]:
     """The firm's whole log, oldest first, a page at a time: while there is more, the answer

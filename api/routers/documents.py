@@ -11,19 +11,19 @@ from api.schemas import DocumentOut, MoveIn
 from domain.enums import DocumentKind
 from domain.ged import blob_store
 from domain.models import Client, Document, Folder
+from domain.uploads import content_disposition
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
 
 def content(document: Document) -> Response:
-    filename = document.name.encode("ascii", "replace").decode().replace('"', "'")
     # A client's file is downloaded, never shown in Sceau's origin, and never re-sniffed.
     disposition = "attachment" if document.kind == DocumentKind.upload else "inline"
     return Response(
         blob_store().get(document.sha256),
         media_type=document.content_type,
         headers={
-            "Content-Disposition": f'{disposition}; filename="{filename}"',
+            "Content-Disposition": content_disposition(disposition, document.name),
             "X-Content-Type-Options": "nosniff",
         },
     )

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from api.deps import DbSession, FirmStaff
 from api.errors import invalid
 from api.limits import read_capped
-from api.schemas import ErrorOut, TemplateOut
+from api.schemas import ErrorOut, Line, TemplateOut
 from api.services.sessions import in_session
 from documents.rendering import TemplateError, template_variables
 from documents.template_checks import check_template_expressions
@@ -53,10 +53,8 @@ def list_templates(session: DbSession, staff: FirmStaff) -> list[TemplateOut]:
 async def upload_template(
     staff: FirmStaff,
     file: Annotated[UploadFile, File()],
-    name: Annotated[str, Form(min_length=1, max_length=200)],
+    name: Annotated[Line, Form(min_length=1, max_length=200)],
 ) -> TemplateOut:
-    if "\x00" in name:
-        raise invalid("name: text cannot contain NUL characters")
     max_bytes = get_settings().template_max_bytes
     data = await read_capped(file, max_bytes, "a template")
     try:

@@ -108,10 +108,10 @@ def test_api_listens_where_compose_publishes_it() -> None:
     assert f":{settings.api_port}/readyz" in " ".join(SERVICES["api"]["healthcheck"]["test"])
     provider = settings_of("signature-provider")
     assert host_port(provider.resolved_webhook_url) == ("api", settings.api_port)
-    assert host_port(settings.resolved_yousign_base_url) == (
-        "signature-provider",
-        provider.signature_provider_port,
-    )
+    # Yousign's URL has no default; the message names the dev profile's local provider.
+    base_url = SERVICES["api"]["environment"]["SCEAU_YOUSIGN_BASE_URL"]
+    (dev_url,) = re.findall(r"http://[^\s}]+", base_url)
+    assert host_port(dev_url) == ("signature-provider", provider.signature_provider_port)
     assert provider.signature_provider_host == "0.0.0.0"
 
 
@@ -139,6 +139,68 @@ def test_temporal_runs_on_the_postgres_service_after_its_schema() -> None:
     schema = SERVICES["temporal-schema"]["command"][0]
     for database in ("temporal", "temporal_visibility"):
         assert f"--db {database} update-schema" in schema
+
+
+# --- what the deployment exposes (issue 14, point 6) ----------------------------------------
+# Parsed only: no Docker engine runs here, so `docker compose config` / `up` are not run.
+
+
+def published(name: str) -> list[tuple[str | None, str, str]]:
+    """The service's published ports as (host address or None for all, host port, container
+    port), from compose's short syntax `[HOST_IP:]HOST_PORT:CONTAINER_PORT`."""
+    mappings = []
+    for mapping in SERVICES[name].get("ports", []):
+        parts = str(mapping).rsplit(":", 2)
+        address = parts[0] if len(parts) == 3 else None
+        mappings.append((address, parts[-2], parts[-1]))
+    return mappings
+
+
+def test_only_the_api_is_published_beyond_the_host() -> None:
+    for name in SERVICES:
+        for address, host, container in published(name):
+            if name == "api":
+                continue
+            assert address == "127.0.0.1", f"{name} publishes {host}:{container} on every address"
+    assert ("127.0.0.1", "7233", "7233") in published("temporal")
+    assert ("127.0.0.1", "8233", "8080") in published("temporal-ui")
+    assert ("127.0.0.1", "9001", "9001") in published("minio")
+    # MinIO's S3 API and PostgreSQL are not published at all: the internal network only.
+    assert all(container != "9000" for _, _, container in published("minio"))
+    assert not published("postgres")
+
+
+SECRET_KEY = re.compile(r"PASSWORD|PWD|SECRET|TOKEN|API_KEY|ACCESS_KEY")
+
+
+def every_environment() -> list[tuple[str, str, str]]:
+    found: list[tuple[str, str, str]] = []
+    for name, service in SERVICES.items():
+        env = service.get("environment") or {}
+        items = env.items() if isinstance(env, dict) else (e.split("=", 1) for e in env)
+        found.extend((name, str(key), str(value)) for key, value in items)
+    return found
+
+
+def test_no_secret_has_a_default_and_compose_refuses_to_start_without_them() -> None:
+    secrets = [(n, k, v) for n, k, v in every_environment() if SECRET_KEY.search(k)]
+    assert secrets
+    for name, key, value in secrets:
+        assert re.fullmatch(r"\$\{\w+:\?[^}]+\}", value), f"{name}: {key}={value!r}"
+    for name, key, value in every_environment():
+        if key.endswith("DATABASE_URL"):
+            # The password in the URL's user part: a required variable too.
+            assert re.search(r"://\w+:\$\{\w+:\?[^}]+\}@", value), f"{name}: {value}"
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert ":-change-me" not in text and "PASSWORD: sceau" not in text
+
+
+def test_the_local_signature_provider_runs_only_in_the_dev_profile() -> None:
+    assert SERVICES["signature-provider"]["profiles"] == ["dev"]
+    for name, service in SERVICES.items():
+        if "dev" not in service.get("profiles", []):
+            assert "signature-provider" not in service.get("depends_on", []), name
+    assert all(address == "127.0.0.1" for address, _, _ in published("signature-provider"))
 
 
 def test_every_dependency_is_a_service() -> None:
