@@ -27,6 +27,24 @@ def free_port() -> int:
         return port
 
 
+def free_ports_in_a_row(count: int) -> int:
+    """The first of ``count`` consecutive free ports (worker N serves its metrics on the
+    first + N - 1)."""
+    for _ in range(100):
+        first = free_port()
+        probes = [socket.socket() for _ in range(count - 1)]
+        try:
+            for offset, probe in enumerate(probes, start=1):
+                probe.bind(("127.0.0.1", first + offset))
+            return first
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+    raise RuntimeError(f"no {count} free ports in a row")
+
+
 @dataclass
 class Stack:
     api: str
@@ -45,7 +63,9 @@ class Stack:
 def running_stack(
     data_dir: Path, database_url: str, timeout: float = 180, extra_env: dict[str, str] | None = None
 ) -> Iterator[Stack]:
-    ports = {name: free_port() for name in ("api", "temporal", "ui", "provider", "metrics")}
+    ports = {name: free_port() for name in ("api", "temporal", "ui", "provider")}
+    workers = int((extra_env or {}).get("SCEAU_WORKERS", "1"))
+    ports["metrics"] = free_ports_in_a_row(workers)
     env = {
         **os.environ,
         "SCEAU_DATA_DIR": str(data_dir),
