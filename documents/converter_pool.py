@@ -183,10 +183,17 @@ class ConverterPool:
         too many callers already wait, ConversionError otherwise (timeout, crash twice,
         no PDF). The PDF appears atomically; nothing is left in `out_dir` on failure.
         """
+        deadline = time.monotonic() + timeout
         docx_path, target = checked_paths(docx_path, out_dir, InvalidDocumentError)
         slim = self._slimmed(docx_path)
         try:
-            return self._convert_checked(docx_path, slim or docx_path, target, timeout)
+            # Preparing the document counts against the same time limit as converting it.
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ConversionError(
+                    f"LibreOffice timed out after {timeout:g} s converting {docx_path.name}"
+                )
+            return self._convert_checked(docx_path, slim or docx_path, target, remaining)
         finally:
             if slim is not None:
                 slim.unlink(missing_ok=True)
