@@ -213,6 +213,13 @@ def check_template_package(filename: str | None, data: bytes, max_bytes: int) ->
         check_part(package, entry)
 
 
+def check_rendered_package(data: bytes) -> None:
+    """A rendered letter: every part streamed through the same checks as its template's."""
+    package = open_package(data, TEMPLATE_LIMITS)
+    for entry in package.infolist():
+        check_part(package, entry)
+
+
 def check_part(package: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
     """Stream one part of a template: readable, no DTD, no outside reference (XML parts)."""
     name = entry.filename
