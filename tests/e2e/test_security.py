@@ -121,7 +121,7 @@ TEMPLATE_ATTACKS: dict[str, tuple[str, Callable[[], bytes], int, str]] = {
         "lettre.docx",
         lambda: linked_image_document("http://127.0.0.1:9/logo.png", "{{ client.name }}"),
         422,
-        "word/_rels/document.xml.rels: an external relationship",
+        "word/document.xml: a linked image",
     ),
     "field including a file": (
         "lettre.docx",
