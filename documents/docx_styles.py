@@ -23,8 +23,54 @@ _MAIN_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _TABLE_STYLE_USE = re.compile(rb':tblStyle\s+\w+:val="([^"]*)"')
 
 
+# What ends each kind of markup that may hold a `<w:style` that is not one.
+_SKIPPED = {"<!--": "-->", "<![CDATA[": "]]>", "<?": "?>"}
+
+
+def _style_blocks(styles: str, p: str) -> list[tuple[int, int, str]]:
+    """(start, end, start tag) of each `<p:style …>…</p:style>` block, in one forward scan.
+
+    Every search starts where the previous one ended, so the scan is linear in the length of
+    the part; comments, CDATA and processing instructions are stepped over whole. A construct
+    left open ends the scan (what was found so far stays valid).
+    """
+    closing = f"</{p}:style>"
+    # Only the places that matter: the search runs in C and each one starts where the last
+    # one ended.
+    candidates = re.compile(rf"<!--|<!\[CDATA\[|<\?|<{p}:style[\s/>]")
+    found: list[tuple[int, int, str]] = []
+    position = 0
+    while (candidate := candidates.search(styles, position)) is not None:
+        position = candidate.start()
+        skipped = _SKIPPED.get(candidate.group())
+        if skipped is not None:
+            after = styles.find(skipped, candidate.end())
+            if after < 0:
+                break
+            position = after + len(skipped)
+            continue
+        tag_end = styles.find(">", position)
+        if tag_end < 0:
+            break
+        tag = styles[position : tag_end + 1]
+        if "<" in tag[1:] or tag.endswith("/>"):
+            position = tag_end + 1
+            continue
+        block_end = styles.find(closing, tag_end)
+        if block_end < 0:
+            break
+        block_end += len(closing)
+        found.append((position, block_end, tag))
+        position = block_end
+    return found
+
+
 def _without_unused(styles: str, used: set[str]) -> str | None:
-    """`styles` minus the `<w:style>` blocks of unused table styles; None if none is unused."""
+    """`styles` minus the `<w:style>` blocks of unused table styles; None if none is unused.
+
+    Linear in the part's length whatever it holds (`_style_blocks`): 20 000 `<w:style`
+    inside comments took 56 s when each start tag searched for its own end.
+    """
     prefix = re.search(rf'xmlns:(\w+)="{re.escape(_MAIN_NS)}"', styles)
     if prefix is None:
         return None
@@ -33,25 +79,19 @@ def _without_unused(styles: str, used: set[str]) -> str | None:
     table: set[str] = set()
     keep: set[str] = set(used)
     links: dict[str, set[str]] = {}
-    closing = f"</{p}:style>"
-    for match in re.finditer(rf"<{p}:style\b[^>]*>", styles):
-        head = match.group(0)
-        end = styles.find(closing, match.end())
-        if head.endswith("/>") or end < 0:
-            continue
-        end += len(closing)
-        block = styles[match.start() : end]
-        style_id = re.search(rf'{p}:styleId="([^"]*)"', head)
+    link = re.compile(rf'<{p}:(?:basedOn|next|link)\s+{p}:val="([^"]*)"')
+    for start, end, tag in _style_blocks(styles, p):
+        style_id = re.search(rf'{p}:styleId="([^"]*)"', tag)
         if style_id is None:
             continue
         name = style_id.group(1)
-        blocks[name] = (match.start(), end)
-        links[name] = set(re.findall(rf'<{p}:(?:basedOn|next|link)\s+{p}:val="([^"]*)"', block))
-        if re.search(rf'{p}:type="table"', head) is None:
+        blocks[name] = (start, end)
+        links[name] = set(link.findall(styles, start, end))
+        if re.search(rf'{p}:type="table"', tag) is None:
             keep.add(name)
         else:
             table.add(name)
-            if re.search(rf'{p}:default="(?:1|true|on)"', head):
+            if re.search(rf'{p}:default="(?:1|true|on)"', tag):
                 keep.add(name)
     pending = list(keep)
     while pending:  # whatever a kept style is based on, follows or links to is kept too

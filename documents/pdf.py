@@ -15,13 +15,9 @@ Notes verified on LibreOffice 7.4.7:
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import signal
 import subprocess
 import tempfile
-import uuid
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -31,6 +27,15 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from pypdf.generic import DictionaryObject, StreamObject
 
+from documents.processes import (
+    ConversionError,
+    checked_pdf,
+    kill_group,
+    publish_atomically,
+    soffice_command,
+    start_in_group,
+)
+
 __all__ = ["ConversionError", "convert_to_pdf", "pdf_text", "pdfa_part"]
 
 _PDF_FILTER = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
@@ -39,24 +44,12 @@ _PDFAID_NS = "http://www.aiim.org/pdfa/ns/id/"
 _MAX_OUTPUT_IN_ERROR = 4000
 
 
-class ConversionError(Exception):
-    """LibreOffice could not turn the document into a PDF."""
-
-
 def _is_docx(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             return "word/document.xml" in archive.namelist()
     except (zipfile.BadZipFile, OSError):
         return False
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """Kill the converter and whatever it spawned (soffice forks soffice.bin)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError):
-        proc.kill()
 
 
 def _tail(data: bytes) -> str:
@@ -97,46 +90,30 @@ def convert_to_pdf(
         profile = work / "profile"
         produced_dir = work / "out"
         produced_dir.mkdir()
-        command = [
+        command = soffice_command(
             soffice,
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--invisible",
-            "--nologo",
-            "--nodefault",
-            "--nolockcheck",
-            "--norestore",
+            profile,
             f"--infilter={_DOCX_IMPORT_FILTER}",
             "--convert-to",
             _PDF_FILTER,
             "--outdir",
             str(produced_dir),
             str(docx_path),
-        ]
+        )
         env = {**os.environ, "TMPDIR": str(work)}
-        try:
-            proc = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=env,
-                cwd=work,
-                start_new_session=True,  # own process group, so a timeout kills it all
-            )
-        except OSError as exc:
-            raise ConversionError(f"cannot start LibreOffice ({soffice!r}): {exc}") from exc
+        # Its own process group, so a timeout kills it all.
+        proc = start_in_group(command, what="LibreOffice", env=env, cwd=work)
         try:
             stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
-            _kill_group(proc)
+            kill_group(proc)
             stdout, stderr = proc.communicate()
             raise ConversionError(
                 f"LibreOffice timed out after {timeout:g} s converting {docx_path.name}: "
                 f"{_tail(stderr) or _tail(stdout)}"
             ) from exc
         except BaseException:
-            _kill_group(proc)
+            kill_group(proc)
             proc.wait()
             raise
         # communicate() returned, so every process holding our pipes (soffice.bin
@@ -149,24 +126,8 @@ def convert_to_pdf(
                 f"LibreOffice failed (exit {proc.returncode}) converting "
                 f"{docx_path.name}: {details}"
             )
-        if not produced.is_file() or produced.stat().st_size == 0:
-            raise ConversionError(f"LibreOffice produced no PDF for {docx_path.name}: {details}")
-        with produced.open("rb") as handle:
-            if handle.read(5) != b"%PDF-":
-                raise ConversionError(
-                    f"LibreOffice output for {docx_path.name} is not a PDF: {details}"
-                )
-
-        # Same directory as the target, so the rename is atomic; a unique name, so
-        # concurrent conversions of the same stem never share a partial file.
-        partial = target.parent / f".{docx_path.stem}.{uuid.uuid4().hex}.pdf.part"
-        try:
-            shutil.copyfile(produced, partial)
-            os.replace(partial, target)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-    return target
+        checked_pdf(produced, docx_path.name, details)
+        return publish_atomically(produced, target)
 
 
 def _reader(pdf: bytes) -> PdfReader:

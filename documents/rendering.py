@@ -10,35 +10,61 @@ about to be signed; templates may still write `{% if x is defined %}` or `x | de
 
 Every merged value is XML-escaped (autoescape), so `&`, `<`, `>`, quotes, accents and emoji
 appear exactly as entered.
+
+A template also runs on a budget (documents/budget.py): the sandbox refuses values that grow
+past `MAX_STRING` (repetition, concatenation, widths and counts given to filters and string
+methods, joins, replacements), ranges past `MAX_RANGE` items and `MAX_LOOP_TURNS` range items
+over one rendering, and parts longer than `MAX_OUTPUT`; each rendering runs in a child process
+with CPU, memory and wall-time limits for what the sandbox cannot see.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import re
 import zipfile
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from io import BytesIO
 from typing import Any, TypeVar
 
 import jinja2
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SecurityError
 from jinja2.utils import LRUCache
 from lxml import etree
 from markupsafe import Markup, escape
+
+from documents.budget import (
+    DEFAULT_BUDGET,
+    MAX_LOOP_TURNS,
+    MAX_OUTPUT,
+    MAX_RANGE,
+    MAX_STRING,
+    Budget,
+    BudgetExceeded,
+    run_within,
+)
+from domain.office_packages import PackageRefused, check_rendered_package
 
 __all__ = ["TemplateError", "render_docx", "sandboxed_environment", "template_variables"]
 
 _T = TypeVar("_T")
 
 # Bounds on operators that can exhaust memory or CPU in one expression
-# (`'x' * 10**9`, `9 ** 9 ** 9`); the sandbox already bounds range().
+# (`'x' * 10**9`, `9 ** 9 ** 9`); see also documents/budget.py.
 _MAX_EXPONENT = 64
 _MAX_POWER_BITS = 4096
-_MAX_REPEATED_LENGTH = 100_000
+_MAX_REPEATED_LENGTH = MAX_STRING
+# A number this long in a format string is a width no letter needs (`'%999999999d'`).
+_HUGE_NUMBER = re.compile(rf"\d{{{len(str(MAX_STRING))},}}")
+# Range items left in the current rendering (None: not counted, outside render_docx).
+_loop_turns: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "loop_turns", default=None
+)
 
 # Template parts kept compiled: a letter template has a body, a few headers and footers and
 # its core properties; this holds the parts of some fifty template versions.
@@ -53,11 +79,106 @@ class TemplateError(Exception):
     """The letter template cannot be used: not a .docx, bad Jinja, or a forbidden expression."""
 
 
+def _too_long(what: str) -> SecurityError:
+    return SecurityError(f"{what} result is too long (at most {MAX_STRING} characters)")
+
+
+def _refuse_growth(
+    name: str, subject: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> None:
+    """Refuse, before it runs, a filter or string method that would build a huge value."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_STRING:
+            raise SecurityError(f"{name}: {value} is too large (at most {MAX_STRING})")
+    if name in ("format", "format_map") and isinstance(subject, str):
+        if _HUGE_NUMBER.search(subject):
+            raise SecurityError(f"{name}: a width is too large (at most {MAX_STRING})")
+    elif name == "join" and isinstance(subject, list | tuple):
+        separator = args[0] if args and isinstance(args[0], str) else ""
+        size = sum(len(str(item)) for item in subject) + len(separator) * len(subject)
+        if size > MAX_STRING:
+            raise _too_long("join")
+    elif name == "replace" and isinstance(subject, str) and len(args) >= 2:
+        old, new = str(args[0]), str(args[1])
+        grown = len(subject) + (subject.count(old) + 1) * max(0, len(new) - len(old))
+        if grown > MAX_STRING:
+            raise _too_long("replace")
+
+
+def _checked_length(name: str, result: Any) -> Any:
+    if isinstance(result, str | list | tuple) and len(result) > MAX_STRING:
+        raise _too_long(name)
+    return result
+
+
+def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        # Filters take (value, ...), or (environment|context, value, ...) when pass_* marked.
+        first = 1 if hasattr(function, "jinja_pass_arg") else 0
+        if name == "join" and len(args) > first and not isinstance(args[first], str):
+            # Counted before joining: an iterable is read once, into a list joined after.
+            args = (*args[:first], list(args[first]), *args[first + 1 :])
+        subject = args[first] if len(args) > first else None
+        _refuse_growth(name, subject, args[first + 1 :], kwargs)
+        return _checked_length(name, function(*args, **kwargs))
+
+    return bounded
+
+
+def _counted_range(*args: int) -> range:
+    """`range`, at most MAX_RANGE items, all charged at once to the rendering's loop turns."""
+    items = range(*args)
+    if len(items) > MAX_RANGE:
+        raise SecurityError(
+            f"Range too big: a range holds at most {MAX_RANGE} items (the template's budget)"
+        )
+    turns = _loop_turns.get()
+    if turns is not None:
+        turns[0] -= len(items)
+        if turns[0] < 0:
+            raise SecurityError(
+                f"the template exceeds its budget of {MAX_LOOP_TURNS} loop turns per letter"
+            )
+    return items
+
+
+def _bounded_output(pieces: Iterable[str]) -> str:
+    """`"".join`, refusing an output past MAX_OUTPUT characters before it is all built."""
+    kept: list[str] = []
+    size = 0
+    for piece in pieces:
+        size += len(piece)
+        if size > MAX_OUTPUT:
+            raise SecurityError(
+                f"the template exceeds its budget: a part longer than {MAX_OUTPUT} characters"
+            )
+        kept.append(piece)
+    return "".join(kept)
+
+
+class _BoundedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with `~` going through the sandbox's bounded concatenation."""
+
+    def visit_Concat(self, node: jinja2.nodes.Concat, frame: Frame) -> None:
+        self.write("environment.call_concat(context, (")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
 class _LetterSandbox(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
+    code_generator_class = _BoundedCodeGenerator
+    concat = staticmethod(_bounded_output)  # type: ignore[assignment]
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
+        self.globals["range"] = _counted_range
+        self.filters = {
+            name: _bounded_filter(name, function) for name, function in self.filters.items()
+        }
         # docxtpl hands the environment each part's XML as a string on every render; for
         # one template version that string never changes, so it is compiled once.
         self.compiled_sources = LRUCache(MAX_CACHED_SOURCES)
@@ -94,7 +215,34 @@ class _LetterSandbox(ImmutableSandboxedEnvironment):
                     and len(sequence) * count > _MAX_REPEATED_LENGTH
                 ):
                     raise SecurityError("repetition result is too long")
-        return super().call_binop(context, operator, left, right)
+        elif operator == "%" and isinstance(left, str) and _HUGE_NUMBER.search(left):
+            raise SecurityError(f"format: a width is too large (at most {MAX_STRING})")
+        return _checked_length(operator, super().call_binop(context, operator, left, right))
+
+    def call_concat(self, context: Any, values: tuple[Any, ...]) -> str:
+        """`a ~ b ~ …`, refused past MAX_STRING characters (string doubling in a loop)."""
+        if context.eval_ctx.autoescape:
+            pieces: list[str] = [escape(value) for value in values]
+        else:
+            pieces = [str(value) for value in values]
+        if sum(len(piece) for piece in pieces) > MAX_STRING:
+            raise _too_long("concatenation")
+        joined = "".join(pieces)
+        return Markup(joined) if context.eval_ctx.autoescape else joined
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """Calls from the template; string methods are held to MAX_STRING like filters."""
+        target = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
+        subject = getattr(target, "__self__", None)
+        if isinstance(subject, str):
+            name = getattr(target, "__name__", "method")
+            if name == "join" and args and not isinstance(args[0], str):
+                args = (list(args[0]), *args[1:])
+                _refuse_growth(name, args[0], (subject,), kwargs)
+            else:
+                _refuse_growth(name, subject, args, kwargs)
+            return _checked_length(name, super().call(__context, __obj, *args, **kwargs))
+        return super().call(__context, __obj, *args, **kwargs)
 
 
 def _finalize(value: Any) -> Any:
@@ -192,17 +340,43 @@ def _open(template: bytes) -> DocxTemplate:
     return _LetterDocument(BytesIO(bytes(template)))
 
 
-def render_docx(template: bytes, context: Mapping[str, Any]) -> bytes:
-    """Render `template` (.docx bytes) with `context`; return the rendered .docx bytes."""
+def render_docx(
+    template: bytes, context: Mapping[str, Any], budget: Budget = DEFAULT_BUDGET
+) -> bytes:
+    """Render `template` (.docx bytes) with `context`; return the rendered .docx bytes.
+
+    In a child process held to `budget`; TemplateError when the template fails, goes past its
+    budget, or renders a document that refers to something outside itself.
+    """
+    try:
+        rendered: bytes = run_within(budget, _render_here, bytes(template), dict(context))
+    except BudgetExceeded as exceeded:
+        raise TemplateError(f"the template exceeds its budget: {exceeded}") from None
+    return rendered
+
+
+def _render_here(template: bytes, context: dict[str, Any]) -> bytes:
+    """The rendering itself, in this process (the budget's child)."""
 
     def render() -> bytes:
-        document = _open(template)
-        document.render(dict(context), jinja_env=_shared_environment, autoescape=True)
+        turns = _loop_turns.set([MAX_LOOP_TURNS])
+        try:
+            document = _open(template)
+            document.render(context, jinja_env=_shared_environment, autoescape=True)
+        finally:
+            _loop_turns.reset(turns)
         out = BytesIO()
         document.save(out)
         return out.getvalue()
 
-    return _guarded(render)
+    rendered = _guarded(render)
+    # What the firm typed checked at upload; what the letter became is checked too (a field
+    # code or a target built from merged values), before any converter sees it.
+    try:
+        check_rendered_package(rendered)
+    except PackageRefused as refusal:
+        raise TemplateError(f"the rendered letter cannot be used: {refusal}") from None
+    return rendered
 
 
 # Variables by template SHA-256: a template version never changes, so it is parsed once

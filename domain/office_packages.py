@@ -5,6 +5,10 @@ An Office file is a zip package. Everything here is decided from the zip's centr
 decompressed. Python's zipfile never inflates an entry past the size its directory declares,
 so bounding the declared sizes bounds what any later reader (python-docx, docxtpl) can
 inflate: a zip bomb is refused before it goes off.
+
+No part is inflated whole here: ``[Content_Types].xml`` is read up to a small cap (a real one
+is a few KB), and a template's parts are streamed in pieces of `CHUNK` bytes through the DTD
+and reference checks (`domain.office_references`), each part once.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ import posixpath
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
+
+from domain.office_references import DamagedPart, ReferenceFound, ReferenceScanner
 
 MIB = 1024 * 1024
 CONTENT_TYPES_PART = "[Content_Types].xml"
@@ -51,10 +58,22 @@ class Limits:
     max_uncompressed: int
 
 
-# A letter template is inflated whole and parsed, so its bounds are tight.
-TEMPLATE_LIMITS = Limits(max_entries=500, max_uncompressed=50 * MIB)
-# A client's spreadsheet of bank lines compresses ten to one; it is only stored, never parsed.
-UPLOAD_LIMITS = Limits(max_entries=5000, max_uncompressed=500 * MIB)
+# A letter template is parsed whole by docxtpl and LibreOffice. A real letter is a few hundred
+# KB inflated (the default one: 60 KB of XML); a firm's logo and fonts are images and fonts that
+# do not deflate, so they weigh about their upload size (at most SCEAU_TEMPLATE_MAX_BYTES,
+# 5 MiB). 20 MiB leaves room for both, four times over, and no more.
+TEMPLATE_LIMITS = Limits(max_entries=500, max_uncompressed=20 * MIB)
+# A client's file is stored and served, never parsed by Sceau. The largest real one is a
+# spreadsheet: Excel's limit of 1 048 576 rows of a bank export is about 100 MiB of sheet XML
+# (20 MiB on the wire at most, SCEAU_UPLOAD_MAX_BYTES). Past that it is not a document but a bomb
+# aimed at whoever opens it.
+UPLOAD_LIMITS = Limits(max_entries=5000, max_uncompressed=100 * MIB)
+# [Content_Types].xml lists one Default per extension and one Override per part: under 200
+# bytes each, so 5000 parts fit in 1 MiB. It was read whole: 100 MiB of repeated elements
+# (300 KB on the wire) cost 19 s of CPU and 1.4 GB to parse.
+MAX_CONTENT_TYPES = 1 * MIB
+# Parts are read in pieces of this size, never whole.
+CHUNK = 64 * 1024
 
 
 def damaged(part: str) -> str:
@@ -97,11 +116,10 @@ def open_package(data: bytes, limits: Limits) -> zipfile.ZipFile:
 def content_types(package: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, str]]:
     """The package's declared types: by extension (defaults) and by part name (overrides)."""
     try:
-        raw = package.read(CONTENT_TYPES_PART)
+        entry = package.getinfo(CONTENT_TYPES_PART)
     except KeyError:
         raise PackageRefused(f"not an Office document (no {CONTENT_TYPES_PART})") from None
-    except _UNREADABLE:
-        raise PackageRefused(damaged(CONTENT_TYPES_PART)) from None
+    raw = read_capped(package, entry, MAX_CONTENT_TYPES)
     refuse_dtd(CONTENT_TYPES_PART, raw)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
@@ -119,18 +137,44 @@ def content_types(package: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, s
     return defaults, overrides
 
 
-def refuse_dtd(part: str, raw: bytes) -> None:
+def chunks(package: zipfile.ZipFile, entry: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The inflated bytes of `entry`, in pieces of at most `CHUNK`; PackageRefused if damaged."""
+    try:
+        with package.open(entry) as stream:
+            while piece := stream.read(CHUNK):
+                yield piece
+    except _UNREADABLE:
+        raise PackageRefused(damaged(entry.filename)) from None
+
+
+def read_capped(package: zipfile.ZipFile, entry: zipfile.ZipInfo, cap: int) -> bytes:
+    """`entry` inflated, refused from its declared size or as soon as it inflates past `cap`."""
+    too_large = f"{entry.filename} is larger than any real one (more than {_mib(cap)})"
+    if entry.file_size > cap:
+        raise PackageRefused(too_large)
+    data = bytearray()
+    for piece in chunks(package, entry):
+        data += piece
+        if len(data) > cap:
+            raise PackageRefused(too_large)
+    return bytes(data)
+
+
+def refuse_dtd(part: str, raw: bytes, *, anywhere: bool = False) -> None:
     """No Office part needs a DTD; one is how entity expansion bombs and XXE get in."""
-    head = raw[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in raw.lower():
+    lowered = raw.lower()
+    head = lowered if anywhere else lowered[:4096]
+    if b"<!doctype" in head or b"<!entity" in lowered:
         raise PackageRefused(f"{part} declares a DTD or entities, which Office files never do")
 
 
-def refuse_active_content(filename: str | None, package: zipfile.ZipFile) -> None:
+def refuse_active_content(
+    filename: str | None, package: zipfile.ZipFile, types: tuple[dict[str, str], dict[str, str]]
+) -> None:
     """Refuse macro-enabled files and any part holding macros or ActiveX controls."""
     if filename and filename.lower().endswith(_MACRO_EXTENSIONS):
         raise PackageRefused("macro-enabled Office files are refused")
-    defaults, overrides = content_types(package)
+    defaults, overrides = types
     declared = [*defaults.values(), *overrides.values()]
     names = [entry.filename for entry in package.infolist()]
     for value in [*declared, *names]:
@@ -139,9 +183,9 @@ def refuse_active_content(filename: str | None, package: zipfile.ZipFile) -> Non
             raise PackageRefused(f"the file holds macros or active content ({value[:120]})")
 
 
-def main_type(package: zipfile.ZipFile) -> str:
+def main_type(types: tuple[dict[str, str], dict[str, str]]) -> str:
     """The content type of the package's main part (the document, or the workbook)."""
-    _, overrides = content_types(package)
+    _, overrides = types
     for part in ("word/document.xml", "xl/workbook.xml"):
         if part in overrides:
             return overrides[part]
@@ -157,25 +201,53 @@ def check_template_package(filename: str | None, data: bytes, max_bytes: int) ->
     if len(data) > max_bytes:
         raise PackageRefused(f"a template is at most {_mib(max_bytes)}")
     package = open_package(data, TEMPLATE_LIMITS)
-    refuse_active_content(filename, package)
-    if main_type(package) != WORD_DOCUMENT:
+    types = content_types(package)
+    refuse_active_content(filename, package, types)
+    if main_type(types) != WORD_DOCUMENT:
         raise PackageRefused("not a Word document (.docx): its main part is missing or other")
-    # The template is about to be inflated whole anyway, within the bounds checked above:
-    # every part is read once here, so a damaged one is refused now, not while rendering.
+    # Every part is read once, in pieces, so a damaged one is refused now, not while rendering,
+    # and nothing in it may make a reader load something from outside the package.
     for entry in package.infolist():
-        try:
-            raw = package.read(entry)
-        except _UNREADABLE:
-            raise PackageRefused(damaged(entry.filename)) from None
-        if entry.filename.lower().endswith((".xml", ".rels")):
-            refuse_dtd(entry.filename, raw)
+        if entry.filename == CONTENT_TYPES_PART:
+            continue
+        check_part(package, entry)
+
+
+def check_rendered_package(data: bytes) -> None:
+    """A rendered letter: every part streamed through the same checks as its template's."""
+    package = open_package(data, TEMPLATE_LIMITS)
+    for entry in package.infolist():
+        check_part(package, entry)
+
+
+def check_part(package: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
+    """Stream one part of a template: readable, no DTD, no outside reference (XML parts)."""
+    name = entry.filename
+    xml = name.lower().endswith((".xml", ".rels", ".vml"))
+    scanner = ReferenceScanner(name) if xml else None
+    head = b""
+    try:
+        for piece in chunks(package, entry):
+            if xml:
+                # The markers may straddle two pieces: look at the end of the last one too.
+                refuse_dtd(name, head + piece, anywhere=True)
+                head = piece[-16:]
+            if scanner is not None:
+                scanner.feed(piece)
+        if scanner is not None:
+            scanner.close()
+    except ReferenceFound as found:
+        raise PackageRefused(str(found)) from None
+    except DamagedPart:
+        raise PackageRefused(damaged(name)) from None
 
 
 def office_type(data: bytes) -> str:
     """``"docx"`` or ``"xlsx"`` for a safe Word or Excel package; PackageRefused otherwise."""
     package = open_package(data, UPLOAD_LIMITS)
-    refuse_active_content(None, package)
-    kind = {WORD_DOCUMENT: "docx", EXCEL_WORKBOOK: "xlsx"}.get(main_type(package))
+    types = content_types(package)  # once: it is the only part a client's file has read
+    refuse_active_content(None, package, types)
+    kind = {WORD_DOCUMENT: "docx", EXCEL_WORKBOOK: "xlsx"}.get(main_type(types))
     if kind is None:
         raise PackageRefused("a zip file is accepted only as a Word (.docx) or Excel (.xlsx) file")
     return kind

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from domain.letter_templates import DEFAULT_TEMPLATE_PATH
-from tests.documents import with_parts, word_document
+from tests.documents import linked_image_document, with_parts, word_document
 from tests.e2e.missions import signed_mission
 from tests.e2e.stack import Api, Stack, wait_for
 
@@ -37,6 +37,17 @@ def refused(response: httpx.Response, status: int, words: str) -> dict[str, Any]
 
 
 # --- letter templates ----------------------------------------------------------------------
+
+
+def include_field_document() -> bytes:
+    """A template whose field would make the converter read the server's secrets."""
+    body = (
+        b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        b'<w:body><w:p><w:fldSimple w:instr=" INCLUDETEXT &quot;/srv/var/secrets/operator&quot; "/>'
+        b"</w:p></w:body></w:document>"
+    )
+    return with_parts(word_document("x"), {"word/document.xml": body})
+
 
 TEMPLATE_ATTACKS: dict[str, tuple[str, Callable[[], bytes], int, str]] = {
     "macro-enabled name": ("lettre.docm", lambda: DEFAULT_TEMPLATE_PATH.read_bytes(), 422, "macro"),
@@ -106,6 +117,35 @@ TEMPLATE_ATTACKS: dict[str, tuple[str, Callable[[], bytes], int, str]] = {
         "not provide",
     ),
     "not a zip": ("lettre.docx", lambda: b"MZ\x90\x00 not a document", 422, "zip"),
+    "linked image": (
+        "lettre.docx",
+        lambda: linked_image_document("http://127.0.0.1:9/logo.png", "{{ client.name }}"),
+        422,
+        "word/document.xml: a linked image",
+    ),
+    "field including a file": (
+        "lettre.docx",
+        include_field_document,
+        422,
+        "INCLUDETEXT field",
+    ),
+    "looping template": (
+        "lettre.docx",
+        lambda: word_document(
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}"
+        ),
+        422,
+        "budget",
+    ),
+    "growing template": (
+        "lettre.docx",
+        lambda: word_document(
+            "{% set ns = namespace(s='x') %}{% for i in range(64) %}"
+            "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s }}"
+        ),
+        422,
+        "too long",
+    ),
     "too large": (
         "lettre.docx",
         lambda: DEFAULT_TEMPLATE_PATH.read_bytes() + bytes(5 * MIB),

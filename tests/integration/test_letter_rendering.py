@@ -15,7 +15,7 @@ import jinja2
 import pytest
 
 from documents.pdf import ConversionError, convert_to_pdf, pdf_text, pdfa_part
-from documents.rendering import TemplateError, render_docx, template_variables
+from documents.rendering import TemplateError, _render_here, render_docx, template_variables
 from tests.documents import word_document
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "lettre_de_mission.docx"
@@ -318,6 +318,7 @@ def test_zip_without_word_document_raises_template_error() -> None:
 
 
 def test_a_template_version_is_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the process that renders (render_docx's long-lived child runs `_render_here`)."""
     compiled: list[str] = []
     compile_source = jinja2.Environment.compile
 
@@ -328,11 +329,11 @@ def test_a_template_version_is_compiled_once(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(jinja2.Environment, "compile", counting_compile)
     template = word_document("Lettre pour {{ client.name }}", "unique-{{ letter.version }}-marker")
     first = docx_text(
-        render_docx(template, {"client": {"name": "Alpha"}, "letter": {"version": 1}})
+        _render_here(template, {"client": {"name": "Alpha"}, "letter": {"version": 1}})
     )
     compiled_by_first = len(compiled)
     second = docx_text(
-        render_docx(template, {"client": {"name": "Bêta"}, "letter": {"version": 2}})
+        _render_here(template, {"client": {"name": "Bêta"}, "letter": {"version": 2}})
     )
 
     assert compiled_by_first > 0

@@ -125,3 +125,31 @@ def test_any_bytes_and_name_are_accepted_or_refused_never_crash(data: bytes, nam
     assert safe and len(safe) <= 120 and "/" not in safe and "\\" not in safe
     assert not safe.startswith(".") and "\x00" not in safe
     assert safe.endswith(kind.extensions)
+
+
+def test_an_inflating_upload_is_refused_promptly_and_read_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 300 KB .docx whose [Content_Types].xml inflates to 90 MiB: refused from its size,
+    and the package's types are read once per upload (they were parsed twice)."""
+    import time
+
+    from domain import office_packages
+    from tests.unit.test_office_packages import inflating_content_types
+
+    bomb = inflating_content_types(word_document(), 90)
+    started = time.process_time()
+    with pytest.raises(UploadRefused, match=r"Content_Types"):
+        sniff(bomb, "releve.docx")
+    assert time.process_time() - started < 0.5
+
+    reads: list[object] = []
+    original = office_packages.content_types
+
+    def counted(package: object) -> object:
+        reads.append(package)
+        return original(package)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(office_packages, "content_types", counted)
+    assert sniff(word_document("Relevés"), "releve.docx") == DOCX
+    assert len(reads) == 1
