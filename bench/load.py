@@ -236,6 +236,9 @@ STAFF_ACTIONS: dict[Action, int] = {
     preview_letter: 1,
     generate_letter: 1,
 }
+# `--mix writes`: staff only adding clients and services, plain database writes that no
+# workflow waits on — how many writes a second the database itself holds.
+WRITE_ACTIONS: dict[Action, int] = {create_client: 1, create_service: 1}
 
 
 async def run_user(user: User, actions: dict[Action, int], think: float, until: float) -> None:
@@ -248,10 +251,15 @@ async def run_user(user: User, actions: dict[Action, int], think: float, until: 
 
 
 def users_for(
-    http: httpx.AsyncClient, firms: list[Firm], recorder: Recorder, count: int, seed: int
+    http: httpx.AsyncClient,
+    firms: list[Firm],
+    recorder: Recorder,
+    args: argparse.Namespace,
 ) -> Iterator[tuple[User, dict[Action, int]]]:
     """Users spread over the firms round-robin; a quarter of them portal clients."""
-    portal_every = round(1 / PORTAL_SHARE)
+    count, seed = args.users, args.seed
+    portal_every = round(1 / PORTAL_SHARE) if args.mix == "monday" else count + 1
+    staff_actions = STAFF_ACTIONS if args.mix == "monday" else WRITE_ACTIONS
     for index in range(count):
         firm = firms[index % len(firms)]
         rng = random.Random(seed + index)
@@ -260,7 +268,7 @@ def users_for(
             caller = Caller(http, client.portal_token, recorder)
             yield User(caller, firm, rng, client), PORTAL_ACTIONS
         else:
-            yield User(Caller(http, firm.staff_token, recorder), firm, rng, client), STAFF_ACTIONS
+            yield User(Caller(http, firm.staff_token, recorder), firm, rng, client), staff_actions
 
 
 async def load(
@@ -274,7 +282,7 @@ async def load(
         until = started + args.seconds
         users = [
             asyncio.create_task(run_user(user, actions, args.think, until))
-            for user, actions in users_for(http, firms, recorder, args.users, args.seed)
+            for user, actions in users_for(http, firms, recorder, args)
         ]
         # In-flight requests may finish after the end, but never later than their timeout.
         _, late = await asyncio.wait(users, timeout=args.seconds + REQUEST_TIMEOUT + 5)
@@ -348,6 +356,7 @@ def report(args: argparse.Namespace, recorder: Recorder, seconds: float) -> dict
         print(f"  ×{count:<5} {route} → {status or 'no answer'}: {cause}")
     return {
         "users": args.users,
+        "mix": args.mix,
         "seconds": round(seconds, 1),
         "rps": round(rps, 1),
         "errors": errors,
@@ -366,6 +375,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=3, help="clients per firm created here")
     parser.add_argument("--think", type=float, default=0.5, help="mean pause between requests")
     parser.add_argument("--seed", type=int, default=1, help="seed of the users' choices")
+    parser.add_argument(
+        "--mix",
+        choices=["monday", "writes"],
+        default="monday",
+        help="monday: the realistic mix; writes: staff adding clients and services only",
+    )
     parser.add_argument("--api", default="http://127.0.0.1:8000", help="a running stack's API")
     parser.add_argument("--data-dir", default="var", help="its data directory (SCEAU_DATA_DIR)")
     parser.add_argument("--start", action="store_true", help="start a stack here (sceau run)")
