@@ -30,6 +30,8 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from documents.processes import ConversionError
+
 __all__ = [
     "ALLOWED_VARIABLES",
     "contained_command",
@@ -148,7 +150,10 @@ def contained_command(
 
     `slot` (absolute) is the only directory the process keeps of the worker's files, beside
     the system; it must hold a `tmp/` made by `prepare_slot`. Without namespaces, `command`.
+    ConversionError if the program does not exist (it would otherwise fail after unshare).
     """
+    if shutil.which(command[0]) is None:
+        raise ConversionError(f"cannot start {command[0]!r}: no such executable file")
     if not namespaces_available():
         return list(command)
     unshare = shutil.which("unshare") or "unshare"
