@@ -129,6 +129,9 @@ class Slot:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=10)
         self.soffice = self.bridge = None
+        if self.pipe:
+            # Uncontained, the UNO pipe is in the machine's /tmp and a killed soffice leaves it.
+            Path(f"/tmp/OSL_PIPE_{os.getuid()}_{self.pipe}").unlink(missing_ok=True)
 
 
 # Settings a conversion-only LibreOffice never needs, written into each new profile before
