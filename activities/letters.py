@@ -81,6 +81,8 @@ def new_converter_pool(settings: Settings) -> ConverterPool:
         python=settings.pdf_pool_python,
         max_conversions=settings.pdf_pool_max_conversions,
         max_waiting=settings.pdf_pool_max_waiting,
+        # LibreOffice must not see the data directory (secrets/, every firm's GED files).
+        hide=(settings.data_dir,),
     )
 
 

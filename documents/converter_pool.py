@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from documents.converter_slots import (
@@ -77,6 +78,7 @@ class ConverterPool:
         acquire_timeout: float = 60.0,
         start_timeout: float = 60.0,
         work_dir: Path | None = None,
+        hide: Sequence[Path] = (),
     ) -> None:
         if size < 1:
             raise ValueError("a converter pool needs at least one process")
@@ -88,6 +90,9 @@ class ConverterPool:
         self.acquire_timeout = acquire_timeout
         self.start_timeout = start_timeout
         self._work_parent = work_dir
+        # Directories LibreOffice must not see (the data directory: secrets, GED files); the
+        # pool's own directory is added at start. See documents/containment.py.
+        self.hide = tuple(Path(path).resolve() for path in hide)
         self._root: Path | None = None
         self._idle: queue.Queue[Slot] = queue.Queue()
         self._slots: list[Slot] = []
@@ -108,7 +113,11 @@ class ConverterPool:
             reap_orphans(Path(self._work_parent or tempfile.gettempdir()))
             self._root = Path(tempfile.mkdtemp(prefix=POOL_PREFIX, dir=self._work_parent))
             (self._root / OWNER_FILE).write_text(str(os.getpid()))
-            self._slots = [Slot(index=i, root=self._root / f"slot-{i}") for i in range(self.size)]
+            hidden = (*self.hide, self._root.resolve())
+            self._slots = [
+                Slot(index=i, root=self._root.resolve() / f"slot-{i}", hide=hidden)
+                for i in range(self.size)
+            ]
         errors: list[BaseException] = []
 
         def boot(slot: Slot) -> None:
@@ -286,6 +295,18 @@ class ConverterPool:
         assert slot.root is not None and slot.bridge is not None and slot.bridge.stdin
         work = Path(tempfile.mkdtemp(prefix="job-", dir=slot.root))
         produced = work / f"{docx_path.stem}.pdf"
+        # LibreOffice sees only its slot: the input goes in the job's folder (a hard link to
+        # the pool's slimmed copy, else a copy of the original).
+        inside = work / "input.docx"
+        try:
+            try:
+                os.link(source, inside)
+            except OSError:
+                shutil.copyfile(source, inside)
+        except OSError as exc:
+            shutil.rmtree(work, ignore_errors=True)
+            raise ConversionError(f"cannot stage {docx_path.name} for LibreOffice: {exc}") from exc
+        source = inside
         slot.conversions += 1
         # Left over from an earlier, abandoned request? Nothing is ever abandoned without
         # killing the slot, but draining keeps a stale reply from answering this request.

@@ -1,11 +1,15 @@
 """One slot of the LibreOffice pool: a warm soffice and the UNO bridge that drives it.
 
 Each slot is two subprocesses, both in their own process group:
-- `soffice --headless --accept=socket,host=127.0.0.1,port=N;urp;...` with its own profile
-  (`-env:UserInstallation=file:///…/slot-K/profile`) and its own port;
-- `/usr/bin/python3 documents/uno_bridge.py N`, LibreOffice's Python (Debian's
+- `soffice --headless --accept=pipe,name=<random>;urp;...` with its own profile
+  (`-env:UserInstallation=file:///…/slot-K/profile`) and its own pipe name;
+- `/usr/bin/python3 documents/uno_bridge.py <pipe>`, LibreOffice's Python (Debian's
   `python3-uno`), which drives that soffice over UNO and talks to the pool in JSON lines over
   its stdin/stdout. The venv never imports `uno`.
+
+Both are contained (`documents.containment`): an allow-listed environment, their own network
+namespace (so UNO goes over a pipe, a Unix socket in the slot's private /tmp), and a mount
+namespace where the slot's directory is the only one of the worker's they see.
 
 `documents.converter_pool` decides when a slot starts, converts, restarts and stops; this
 module knows how.
@@ -18,15 +22,16 @@ import json
 import logging
 import os
 import queue
+import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from documents.containment import contained_command, contained_env, prepare_slot
 from documents.processes import (
     ConversionError,
     group_pids,
@@ -56,13 +61,6 @@ class SlotDied(Exception):
     """The slot's LibreOffice or bridge went away during a conversion."""
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def log_tail(path: Path) -> str:
     """The end of a slot's LibreOffice log, for error messages."""
     try:
@@ -76,7 +74,8 @@ def log_tail(path: Path) -> str:
 class Slot:
     index: int
     root: Path
-    port: int = 0
+    hide: tuple[Path, ...] = ()
+    pipe: str = ""
     soffice: subprocess.Popen[bytes] | None = None
     bridge: subprocess.Popen[bytes] | None = None
     replies: queue.Queue[dict[str, Any] | None] = field(default_factory=queue.Queue)
@@ -86,6 +85,11 @@ class Slot:
     @property
     def profile(self) -> Path:
         return self.root / "profile"
+
+    @property
+    def tmp(self) -> Path:
+        """The slot's scratch: TMPDIR, and /tmp inside its mount namespace."""
+        return self.root / "tmp"
 
     @property
     def log_path(self) -> Path:
@@ -125,12 +129,22 @@ class Slot:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=10)
         self.soffice = self.bridge = None
+        if self.pipe:
+            # Uncontained, the UNO pipe is in the machine's /tmp and a killed soffice leaves it.
+            Path(f"/tmp/OSL_PIPE_{os.getuid()}_{self.pipe}").unlink(missing_ok=True)
 
 
 # Settings a conversion-only LibreOffice never needs, written into each new profile before
 # its first start: no autosave or crash-recovery snapshots, no background spelling or
 # grammar checking of the loaded letter, no JVM, no recent-documents list, no lock files.
+# And what a document refers to is never loaded: links never updated when Writer loads a
+# document (Writer's UpdateLinks: 0 never, 1 on request, 2 always), resources of documents
+# outside the trusted locations (there are none) blocked, macros never run.
 _PROFILE_SETTINGS = (
+    ("/org.openoffice.Office.Writer/Content/Update", "Link", "0"),
+    ("/org.openoffice.Office.Common/Security/Scripting", "BlockUntrustedRefererLinks", "true"),
+    ("/org.openoffice.Office.Common/Security/Scripting", "DisableMacrosExecution", "true"),
+    ("/org.openoffice.Office.Common/Security/Scripting", "MacroSecurityLevel", "3"),
     ("/org.openoffice.Office.Common/Save/Document", "AutoSave", "false"),
     ("/org.openoffice.Office.Recovery/AutoSave", "Enabled", "false"),
     ("/org.openoffice.Office.Recovery/RecoveryInfo", "Enabled", "false"),
@@ -214,26 +228,28 @@ def start_slot(slot: Slot, *, soffice: str, python: str, start_timeout: float) -
 
 
 def _spawn(slot: Slot, soffice: str, python: str, start_timeout: float) -> None:
-    slot.root.mkdir(parents=True, exist_ok=True)
+    slot.root.mkdir(mode=0o700, parents=True, exist_ok=True)
     seed_profile(slot.profile)
-    slot.port = _free_port()
+    prepare_slot(slot.root)
+    # A new name at each start: a pipe only this slot's bridge knows, in the slot's /tmp.
+    slot.pipe = f"sceau-{secrets.token_hex(16)}"
     slot.conversions = 0
     slot.generation += 1
     slot.replies = queue.Queue()
-    env = {**os.environ, "TMPDIR": str(slot.root)}
-    # LibreOffice's Python, not ours: no venv variables may leak into it.
-    bridge_env = {
-        key: value
-        for key, value in env.items()
-        if key not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}
-    }
+    # Nothing of the worker's environment (its secrets, the venv's variables) is inherited.
+    env = contained_env(home=slot.profile, tmp=slot.tmp)
+    bridge_env = contained_env(home=slot.tmp, tmp=slot.tmp)
     with slot.log_path.open("ab") as log_file:
         slot.soffice = start_in_group(
-            soffice_command(
-                soffice,
-                slot.profile,
-                "--nofirststartwizard",
-                f"--accept=socket,host=127.0.0.1,port={slot.port};urp;StarOffice.ComponentContext",
+            contained_command(
+                soffice_command(
+                    soffice,
+                    slot.profile,
+                    "--nofirststartwizard",
+                    f"--accept=pipe,name={slot.pipe};urp;StarOffice.ComponentContext",
+                ),
+                slot=slot.root,
+                hide=slot.hide,
             ),
             what="LibreOffice",
             env=env,
@@ -242,7 +258,11 @@ def _spawn(slot: Slot, soffice: str, python: str, start_timeout: float) -> None:
             stderr=log_file,
         )
         slot.bridge = start_in_group(
-            [python, str(BRIDGE_SCRIPT), str(slot.port), str(start_timeout)],
+            contained_command(
+                [python, str(BRIDGE_SCRIPT), slot.pipe, str(start_timeout)],
+                slot=slot.root,
+                hide=slot.hide,
+            ),
             what="the UNO bridge",
             env=bridge_env,
             cwd=slot.root,

@@ -11,14 +11,18 @@ Notes verified on LibreOffice 7.4.7:
   ("source file could not be loaded", still exit 0 and no output file).
 - Each process gets its own throwaway profile (`-env:UserInstallation`), otherwise
   concurrent conversions collide on the shared profile and fail silently.
+- Contained as the pool's processes are (`documents.containment`): an allow-listed
+  environment, no network, and only its throwaway directory (where the input is copied) of
+  the worker's files; its profile tells it not to load links.
 """
 
 from __future__ import annotations
 
-import os
+import shutil
 import subprocess
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from io import BytesIO
 from pathlib import Path
 from xml.etree import ElementTree
@@ -27,6 +31,8 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from pypdf.generic import DictionaryObject, StreamObject
 
+from documents.containment import contained_command, contained_env, prepare_slot
+from documents.converter_slots import seed_profile
 from documents.processes import (
     ConversionError,
     checked_pdf,
@@ -76,31 +82,47 @@ def convert_to_pdf(
     *,
     soffice: str = "soffice",
     timeout: float = 120.0,
+    hide: Sequence[Path] = (),
 ) -> Path:
     """Convert `docx_path` to `out_dir/<stem>.pdf` (PDF/A-2b) and return that path.
 
     The PDF appears in `out_dir` atomically (temp name, then rename). Raises
     ConversionError when the input is not a .docx, LibreOffice is missing, times out, or
-    does not produce a real PDF.
+    does not produce a real PDF. `hide`: directories LibreOffice must not see (the data
+    directory), as for the pool.
     """
     docx_path, target = checked_paths(docx_path, out_dir, ConversionError)
 
     with tempfile.TemporaryDirectory(prefix="sceau-soffice-") as work_name:
-        work = Path(work_name)
+        work = Path(work_name).resolve()
         profile = work / "profile"
+        seed_profile(profile)
+        tmp = prepare_slot(work)
         produced_dir = work / "out"
         produced_dir.mkdir()
-        command = soffice_command(
-            soffice,
-            profile,
-            f"--infilter={_DOCX_IMPORT_FILTER}",
-            "--convert-to",
-            _PDF_FILTER,
-            "--outdir",
-            str(produced_dir),
-            str(docx_path),
+        # LibreOffice sees only this directory: the input is copied in, under its own name
+        # (the PDF is named after it).
+        inside = work / "in" / docx_path.name
+        inside.parent.mkdir()
+        try:
+            shutil.copyfile(docx_path, inside)
+        except OSError as exc:
+            raise ConversionError(f"cannot stage {docx_path.name} for LibreOffice: {exc}") from exc
+        command = contained_command(
+            soffice_command(
+                soffice,
+                profile,
+                f"--infilter={_DOCX_IMPORT_FILTER}",
+                "--convert-to",
+                _PDF_FILTER,
+                "--outdir",
+                str(produced_dir),
+                str(inside),
+            ),
+            slot=work,
+            hide=[Path(path).resolve() for path in hide],
         )
-        env = {**os.environ, "TMPDIR": str(work)}
+        env = contained_env(home=profile, tmp=tmp)
         # Its own process group, so a timeout kills it all.
         proc = start_in_group(command, what="LibreOffice", env=env, cwd=work)
         try:

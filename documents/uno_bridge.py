@@ -1,11 +1,13 @@
-"""UNO bridge: drives one warm LibreOffice over a local socket, one conversion per request.
+"""UNO bridge: drives one warm LibreOffice over a UNO pipe, one conversion per request.
 
 Run by `documents.converter_pool` under the system Python (`/usr/bin/python3`), which is
 where Debian's `python3-uno` puts LibreOffice's bindings; Sceau's venv never imports this
-module. Usage: ``python3 uno_bridge.py PORT [CONNECT_TIMEOUT]``.
+module. Usage: ``python3 uno_bridge.py PIPE_NAME [CONNECT_TIMEOUT]``.
 
 Protocol: JSON lines. The bridge writes ``{"ready": true}`` once connected to the
-LibreOffice listening on 127.0.0.1:PORT, then for each request line
+LibreOffice accepting on the UNO pipe PIPE_NAME (a Unix socket,
+``/tmp/OSL_PIPE_<uid>_<name>``, in the slot's private /tmp when contained: no TCP, nothing
+another process can reach), then for each request line
 ``{"src": "/abs/in.docx", "dst": "/abs/out.pdf"}`` answers one line:
 ``{"ok": true}`` or ``{"ok": false, "kind": "input" | "failed" | "dead", "error": "..."}``.
 "input" means LibreOffice could not load the document (not a Word document, corrupt);
@@ -43,13 +45,13 @@ def props(**values: Any) -> tuple[Any, ...]:
     return tuple(PropertyValue(Name=name, Value=value) for name, value in values.items())
 
 
-def connect(port: int, timeout: float) -> Any:
+def connect(pipe: str, timeout: float) -> Any:
     """The remote Desktop, retrying while LibreOffice is still starting."""
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext(
         "com.sun.star.bridge.UnoUrlResolver", local
     )
-    url = f"uno:socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext"
+    url = f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext"
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -122,7 +124,7 @@ def close(document: Any) -> None:
 
 
 def main() -> int:
-    port = int(sys.argv[1])
+    pipe = sys.argv[1]
     connect_timeout = float(sys.argv[2]) if len(sys.argv) > 2 else 60.0
     # The protocol owns the original stdout; anything else printed goes to stderr.
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
@@ -133,7 +135,7 @@ def main() -> int:
         protocol.flush()
 
     try:
-        desktop = connect(port, connect_timeout)
+        desktop = connect(pipe, connect_timeout)
     except Exception as exc:
         reply({"ready": False, "error": f"cannot connect to LibreOffice: {exc}"})
         return 1
