@@ -70,6 +70,10 @@ _probe_lock = threading.Lock()
 _probe_result: bool | None = None
 
 
+# A network namespace with only its own loopback, and a private mount namespace.
+_NEW_NAMESPACES = ("--net", "--mount", "--propagation", "private")
+
+
 def contained_env(
     *, home: Path, tmp: Path, extra: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -106,16 +110,7 @@ def _probe() -> bool:
     else:
         try:
             probe = subprocess.run(
-                [
-                    unshare,
-                    "--net",
-                    "--mount",
-                    "--propagation",
-                    "private",
-                    "sh",
-                    "-c",
-                    "mount -t tmpfs sceau-probe /tmp",
-                ],
+                [unshare, *_NEW_NAMESPACES, "sh", "-c", "mount -t tmpfs sceau-probe /tmp"],
                 capture_output=True,
                 check=False,
                 timeout=10,
@@ -163,10 +158,7 @@ def contained_command(
     ]
     return [
         unshare,
-        "--net",
-        "--mount",
-        "--propagation",
-        "private",
+        *_NEW_NAMESPACES,
         "sh",
         "-c",
         _SETUP,
