@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import col, select
+from sqlmodel import select
 from temporalio import activity
 
 from contracts.errors import not_found
 from contracts.messages import Activities, FollowUpInput, WorkCreated
 from domain.db import session_scope
 from domain.enums import WorkKind
-from domain.models import Mission, ServiceWork, WorkItem
-from domain.queries import mission_lines
-from domain.work import plan_work
+from domain.models import Mission, WorkItem
+from domain.queries import planned_work
 
 # Days the firm has to follow up a declined letter with the client.
 FOLLOW_UP_DAYS = 7
@@ -27,18 +25,7 @@ def create_work(mission_id: str) -> WorkCreated:
         mission = session.get(Mission, mission_id)
         if mission is None or mission.period_start is None or mission.period_end is None:
             raise not_found(f"mission {mission_id}")
-        lines = mission_lines(session, mission_id)
-        work_by_service: dict[str, list[ServiceWork]] = defaultdict(list)
-        service_ids = {line.service_id for line in lines}
-        for work in session.exec(
-            select(ServiceWork)
-            .where(col(ServiceWork.service_id).in_(service_ids))
-            .order_by(col(ServiceWork.position))
-        ):
-            work_by_service[work.service_id].append(work)
-        planned = plan_work(
-            mission_id, mission.period_start, mission.period_end, lines, work_by_service
-        )
+        planned = planned_work(session, mission)
         existing = set(session.exec(select(WorkItem.key).where(WorkItem.mission_id == mission_id)))
         for item in planned:
             if item.key in existing:

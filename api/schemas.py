@@ -21,6 +21,7 @@ from pydantic import (
 from domain.enums import Frequency, Role, WorkKind
 from domain.money import to_money
 from domain.period import parse_month_day
+from domain.work import PlanStatus
 
 MAX_PRICE = Decimal("9999999999.99")
 
@@ -407,6 +408,20 @@ class WorkOut(BaseModel):
     due_date: date
     status: str
     answer: str | None = None
+
+
+class PlanItemOut(BaseModel):
+    """One piece of the mission's work in its current period: ``created`` once its task or
+    information request exists, ``planned`` until then."""
+
+    line_id: str
+    service_id: str
+    kind: WorkKind
+    title: str
+    period_start: date
+    period_end: date
+    due_date: date
+    status: PlanStatus
 
 
 class AnswerIn(Strict):

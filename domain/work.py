@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 from domain.enums import Frequency, WorkKind
 from domain.models import MissionLine, ServiceWork
@@ -19,6 +20,9 @@ class PlannedWork:
     service_id: str
     kind: WorkKind
     title: str
+    # The slice of the line's frequency the item belongs to.
+    period_start: date
+    period_end: date
     due_date: date
 
 
@@ -42,7 +46,30 @@ def plan_work(
                         service_id=line.service_id,
                         kind=WorkKind(work.kind),
                         title=f"{work.title}{suffix}",
+                        period_start=period.start,
+                        period_end=period.end,
                         due_date=period.end + timedelta(days=work.due or 0),
                     )
                 )
     return planned
+
+
+class PlanStatus(StrEnum):
+    planned = "planned"
+    created = "created"
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    work: PlannedWork
+    status: PlanStatus
+
+
+def plan_status(planned: Iterable[PlannedWork], existing_keys: Collection[str]) -> list[PlanItem]:
+    """Each planned item, ``created`` when a work item with its key exists, else ``planned``;
+    by due date, then in the plan's order (line, work item, period)."""
+    items = [
+        PlanItem(work, PlanStatus.created if work.key in existing_keys else PlanStatus.planned)
+        for work in planned
+    ]
+    return sorted(items, key=lambda item: item.work.due_date)

@@ -1,6 +1,8 @@
-"""Missions: creation, lines, letter preview and generation, signature, cancellation."""
+"""Missions: creation, lines, plan, letter preview and generation, signature, cancellation."""
 
 from __future__ import annotations
+
+from dataclasses import asdict
 
 from fastapi import APIRouter, Response
 from sqlmodel import col, select
@@ -15,11 +17,13 @@ from api.schemas import (
     LinePatch,
     MissionIn,
     MissionOut,
+    PlanItemOut,
     PreviewIn,
     SignatureCreated,
     SignatureIn,
 )
 from api.services import missions
+from api.services.plan import mission_plan
 from domain.enums import MissionStatus
 from domain.models import Mission
 
@@ -59,6 +63,16 @@ def list_missions(
 @router.get("/{mission_id}", response_model=MissionOut)
 def get_mission(mission_id: str, session: DbSession, staff: FirmStaff) -> MissionOut:
     return mission_out(session, firm_row(session, Mission, staff.firm, mission_id, "mission"))
+
+
+@router.get("/{mission_id}/plan", response_model=list[PlanItemOut])
+def get_plan(mission_id: str, session: DbSession, staff: FirmStaff) -> list[PlanItemOut]:
+    """The work of the mission's current period, by due date: each item `created` or `planned`."""
+    mission = firm_row(session, Mission, staff.firm, mission_id, "mission")
+    return [
+        PlanItemOut(**asdict(item.work), status=item.status)
+        for item in mission_plan(session, mission)
+    ]
 
 
 @router.patch("/{mission_id}/lines/{line_id}", response_model=MissionOut)

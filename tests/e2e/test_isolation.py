@@ -370,6 +370,7 @@ STAFF_PROBES: dict[str, Probe] = {
         status=422,
     ),
     "get-mission": Probe("GET", "/v1/missions/{mission}", "mission"),
+    "mission-plan": Probe("GET", "/v1/missions/{mission}/plan", "mission"),
     "change-line-b-mission": Probe(
         "PATCH",
         "/v1/missions/{mission}/lines/{line}",

@@ -18,11 +18,13 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfWriter
+from sqlalchemy import event
 from sqlmodel import Session, col, func, select
 
 from activities.letters import DocumentActivities, file_letter, new_converter_pool
 from activities.missions import REQUEST_REVIEW_DAYS, record_transition, save_mission
 from activities.work import create_work
+from api.services.plan import mission_plan
 from contracts.messages import (
     ConvertInput,
     FileLetterInput,
@@ -59,6 +61,7 @@ from domain.models import (
     new_id,
 )
 from domain.settings import get_settings
+from domain.work import PlanItem, PlanStatus
 from tests.integration.database import database  # noqa: F401
 from tests.integration.rows import add_firm
 
@@ -355,6 +358,50 @@ def test_create_work_creates_each_period_s_items_once(setup: Setup) -> None:
         assert {(item.firm_id, item.client_id, item.service_id) for item in items} == {
             (setup.firm_id, setup.client_id, setup.service_id)
         }
+
+
+def plan_of(mission_id: str) -> tuple[list[PlanItem], int]:
+    """The mission's plan as the API reads it, and how many statements that took."""
+    statements: list[str] = []
+
+    def counted(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        with session_for() as session:
+            mission = session.get(Mission, mission_id)
+            assert mission is not None
+            statements.clear()
+            return mission_plan(session, mission), len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+
+
+def test_the_plan_is_planned_until_create_work_then_created(setup: Setup) -> None:
+    line_id = drafted_mission(setup, line_count=1)[0]
+
+    before, reads = plan_of(setup.mission_id)
+    assert len(before) == 24 and {item.status for item in before} == {PlanStatus.planned}
+    # The lines, the catalogue's work, the existing keys: whatever the number of items.
+    assert reads == 3
+    first = before[0].work
+    assert (first.line_id, first.service_id) == (line_id, setup.service_id)
+    assert (first.period_start, first.period_end, first.due_date) == (
+        date(2024, 1, 1),
+        date(2024, 1, 31),
+        date(2024, 1, 31),
+    )
+
+    create_work(setup.mission_id)
+    after, reads = plan_of(setup.mission_id)
+    assert reads == 3
+    assert [item.work for item in after] == [item.work for item in before]
+    assert {item.status for item in after} == {PlanStatus.created}
+    with session_for() as session:
+        keys = set(session.exec(select(WorkItem.key)))
+    assert {item.work.key for item in after} == keys
 
 
 def small_pdf() -> bytes:
