@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -16,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from documents.converter_slots import OWNER_FILE, POOL_PREFIX
 from tests.e2e.stack import SCEAU, free_port
 
 
@@ -35,13 +37,29 @@ def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
     }
 
 
+# The converter pools' folders seen belonging to a data directory's workers: LibreOffice
+# starts with an environment of its own (no SCEAU_DATA_DIR), but its profile lies there.
+_pool_roots: dict[Path, set[str]] = {}
+
+
+def _remember_pools(data_dir: Path, stack_pids: set[int]) -> set[str]:
+    roots = _pool_roots.setdefault(data_dir, set())
+    for owner in Path(tempfile.gettempdir()).glob(f"{POOL_PREFIX}*/{OWNER_FILE}"):
+        try:
+            if int(owner.read_text().strip()) in stack_pids:
+                roots.add(str(owner.parent))
+        except (OSError, ValueError):
+            continue
+    return roots
+
+
 def processes_of(data_dir: Path) -> dict[int, str]:
     """Live processes (not zombies) started for this data directory: pid → command."""
     markers = {
         f"SCEAU_DATA_DIR={data_dir}".encode(),
         f"SCEAU_DATA_DIR={data_dir.resolve()}".encode(),
     }
-    found = {}
+    commands: dict[int, tuple[str, bool]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -52,9 +70,14 @@ def processes_of(data_dir: Path) -> dict[int, str]:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except (OSError, IndexError):
             continue
-        if environ & markers:
-            found[int(entry.name)] = command.strip()
-    return found
+        commands[int(entry.name)] = (command.strip(), bool(environ & markers))
+    stack = {pid for pid, (_, marked) in commands.items() if marked}
+    roots = _remember_pools(data_dir, stack)
+    return {
+        pid: command
+        for pid, (command, marked) in commands.items()
+        if marked or any(root in command for root in roots)
+    }
 
 
 def kill_all(data_dir: Path) -> None:
