@@ -231,6 +231,9 @@ def _spawn(slot: Slot, soffice: str, python: str, start_timeout: float) -> None:
     slot.root.mkdir(mode=0o700, parents=True, exist_ok=True)
     seed_profile(slot.profile)
     prepare_slot(slot.root)
+    # The bridge runs from the slot itself: inside the slot's mount namespace /tmp is the
+    # slot's own, so a checkout under /tmp would not be seen there.
+    bridge_script = shutil.copy2(BRIDGE_SCRIPT, slot.root / BRIDGE_SCRIPT.name)
     # A new name at each start: a pipe only this slot's bridge knows, in the slot's /tmp.
     slot.pipe = f"sceau-{secrets.token_hex(16)}"
     slot.conversions = 0
@@ -259,7 +262,7 @@ def _spawn(slot: Slot, soffice: str, python: str, start_timeout: float) -> None:
         )
         slot.bridge = start_in_group(
             contained_command(
-                [python, str(BRIDGE_SCRIPT), slot.pipe, str(start_timeout)],
+                [python, str(bridge_script), slot.pipe, str(start_timeout)],
                 slot=slot.root,
                 hide=slot.hide,
             ),
