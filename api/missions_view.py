@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -15,32 +18,92 @@ from api.schemas import (
     TotalsOut,
 )
 from domain.enums import DocumentKind, Frequency
-from domain.models import Document, Firm, Mission, MissionEvent, SignatureRequest
+from domain.models import (
+    Document,
+    Firm,
+    Mission,
+    MissionEvent,
+    MissionLine,
+    SignatureRequest,
+)
 from domain.money import yearly_amount
-from domain.queries import mission_lines
 from domain.totals import PricedLine, totals_of
 
 
 def mission_out(session: Session, mission: Mission) -> MissionOut:
-    lines = mission_lines(session, mission.id)
-    firm = session.get(Firm, mission.firm_id)
-    vat_rate = firm.vat_rate if firm else Decimal("20")
+    return missions_out(session, [mission])[0]
+
+
+def missions_out(session: Session, missions: list[Mission]) -> list[MissionOut]:
+    """The missions as the API shows them, in six queries however many there are."""
+    ids = [mission.id for mission in missions]
+    lines = _by_mission(
+        session.exec(
+            select(MissionLine)
+            .where(col(MissionLine.mission_id).in_(ids))
+            .order_by(col(MissionLine.position))
+        )
+    )
+    firm_ids = {mission.firm_id for mission in missions}
+    vat_rates = {
+        firm.id: firm.vat_rate
+        for firm in session.exec(select(Firm).where(col(Firm.id).in_(firm_ids)))
+    }
+    letters = _by_mission(
+        session.exec(
+            select(Document)
+            .where(col(Document.mission_id).in_(ids), Document.kind == DocumentKind.letter)
+            .order_by(col(Document.version))
+        )
+    )
+    signatures = _by_mission(
+        session.exec(
+            select(SignatureRequest)
+            .where(col(SignatureRequest.mission_id).in_(ids))
+            .order_by(col(SignatureRequest.letter_version).desc())
+        )
+    )
+    timelines = _by_mission(
+        session.exec(
+            select(MissionEvent)
+            .where(col(MissionEvent.mission_id).in_(ids))
+            .order_by(col(MissionEvent.seq))
+        )
+    )
+    return [
+        _out(
+            mission,
+            lines.get(mission.id, []),
+            vat_rates.get(mission.firm_id, Decimal("20")),
+            letters.get(mission.id, []),
+            # The latest letter's request: they come newest first.
+            next(iter(signatures.get(mission.id, [])), None),
+            timelines.get(mission.id, []),
+        )
+        for mission in missions
+    ]
+
+
+Row = TypeVar("Row", MissionLine, Document, SignatureRequest, MissionEvent)
+
+
+def _by_mission(rows: Iterable[Row]) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        assert row.mission_id is not None
+        grouped[row.mission_id].append(row)
+    return grouped
+
+
+def _out(
+    mission: Mission,
+    lines: list[MissionLine],
+    vat_rate: Decimal,
+    letters: list[Document],
+    signature: SignatureRequest | None,
+    timeline: list[MissionEvent],
+) -> MissionOut:
     totals = totals_of((PricedLine(line.price, line.frequency) for line in lines), vat_rate)
-    letters = session.exec(
-        select(Document)
-        .where(Document.mission_id == mission.id, Document.kind == DocumentKind.letter)
-        .order_by(col(Document.version))
-    )
-    signature = session.exec(
-        select(SignatureRequest)
-        .where(SignatureRequest.mission_id == mission.id)
-        .order_by(col(SignatureRequest.letter_version).desc())
-    ).first()
-    timeline = session.exec(
-        select(MissionEvent)
-        .where(MissionEvent.mission_id == mission.id)
-        .order_by(col(MissionEvent.seq))
-    )
     return MissionOut(
         id=mission.id,
         client_id=mission.client_id,

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from api.deps import DbSession, FirmStaff, Temporal, firm_row
 from api.idempotency import IdempotencyKeyHeader, mark_replayed
-from api.missions_view import mission_out
+from api.missions_view import mission_out, missions_out
 from api.schemas import (
     CancelIn,
     LetterCreated,
@@ -56,8 +56,7 @@ def list_missions(
         query = query.where(Mission.client_id == client_id)
     if status is not None:
         query = query.where(Mission.status == status)
-    found = session.exec(query.order_by(col(Mission.created_at)))
-    return [mission_out(session, mission) for mission in found]
+    return missions_out(session, list(session.exec(query.order_by(col(Mission.created_at)))))
 
 
 @router.get("/{mission_id}", response_model=MissionOut)
