@@ -91,6 +91,20 @@ def provider_command(settings: Settings) -> list[str]:
     ]
 
 
+def mail_catcher_command(settings: Settings) -> list[str]:
+    return [
+        PYTHON,
+        "-m",
+        "domain.mail_catcher",
+        "--host",
+        settings.smtp_host,
+        "--port",
+        str(settings.smtp_port),
+        "--dir",
+        str(settings.mail_dir.resolve()),
+    ]
+
+
 def api_command(settings: Settings) -> list[str]:
     return [
         PYTHON,
@@ -147,6 +161,7 @@ def ports_to_bind(settings: Settings, *, temporal: bool) -> list[tuple[str, str,
             settings.signature_provider_host,
             settings.signature_provider_port,
         ),
+        ("SCEAU_SMTP_PORT", settings.smtp_host, settings.smtp_port),
     ]
     if temporal:
         host, _, port = settings.temporal_address.rpartition(":")
@@ -241,6 +256,7 @@ def run_all(settings: Settings) -> int:
         if start_temporal:
             supervisor.start("temporal", temporal_dev_server(settings))
             wait_until(lambda: answers(settings.temporal_address), "the Temporal dev server")
+        supervisor.start("mail", mail_catcher_command(settings))
         for index in range(1, settings.workers + 1):
             name = "worker" if settings.workers == 1 else f"worker-{index}"
             supervisor.start(name, [PYTHON, "-m", "worker"], worker_env(settings, index))
@@ -263,12 +279,18 @@ def run_all(settings: Settings) -> int:
         supervisor.stop_all()
 
 
+def mail_url(api_url: str) -> str:
+    """The API's page of the e-mail the local catcher received (served under `sceau run`)."""
+    return f"{api_url}/dev/mail"
+
+
 def seed(settings: Settings, api_url: str) -> dict[str, object] | None:
     """The demo firm: seeded once (retried), reused by later runs; None when it failed."""
-    from domain.demo import describe, ensure_demo
+    from domain.demo import describe, ensure_demo, remember
 
     try:
-        return ensure_demo(settings, api_url, report=lambda line: print(line, flush=True))
+        demo = ensure_demo(settings, api_url, report=lambda line: print(line, flush=True))
+        return remember(settings, demo, mail_url=mail_url(api_url))
     except Exception as error:  # the stack runs on without the demo; say so
         print(
             f"the demo firm could not be seeded ({describe(error)}); Sceau runs without it and"
@@ -290,12 +312,14 @@ def print_welcome(settings: Settings, api_url: str, demo: dict[str, object] | No
     temporal_ui = f"http://{host}:{settings.temporal_ui_port}"
     if is_remote_temporal(settings):
         temporal_ui = f"your cluster's ({settings.temporal_address})"
+    mail = f"{settings.mail_dir}/*.eml"
     print(
         f"""
 Sceau is running.
   API                 {api_url}   (docs: {api_url}/docs)
   Temporal Web UI     {temporal_ui}
   Signature provider  http://127.0.0.1:{settings.signature_provider_port}
+  E-mail sent         {mail_url(api_url)}   (caught on port {settings.smtp_port}, {mail})
   Logs                {settings.data_dir}/*.log   (JSON lines; SCEAU_LOG_FORMAT=text for plain)
   Metrics             {api_url}/metrics (API){worker_metrics(settings)}
 {demo_text(settings, demo)}
@@ -352,7 +376,9 @@ def convert_files(settings: Settings, files: list[Path], outdir: Path) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sceau", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="Temporal, worker, API and signature provider, seeded")
+    commands.add_parser(
+        "run", help="Temporal, worker, API, signature provider and mail catcher, seeded"
+    )
     commands.add_parser("migrate", help="bring the database to the newest schema")
     commands.add_parser("worker", help="run one worker process")
     commands.add_parser("api", help="run the API")

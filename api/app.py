@@ -27,6 +27,7 @@ from api.routers import (
     audit,
     catalogue,
     clients,
+    dev_mail,
     documents,
     health,
     letter_templates,
@@ -155,6 +156,7 @@ def create_app() -> FastAPI:
         work,
         audit,
         webhooks,
+        dev_mail,
     ):
         # The uniform error body, documented where FastAPI would document its own 422.
         errors = {} if module is health else ERROR_RESPONSES

@@ -100,6 +100,17 @@ def load_demo(settings: Settings) -> dict[str, Any] | None:
     return demo
 
 
+def remember(settings: Settings, demo: dict[str, Any], **values: str) -> dict[str, Any]:
+    """`demo` with `values` (the run's addresses, like `mail_url`), written to demo.json when
+    they changed: a data directory seeded before they existed gains them, a new port updates
+    them."""
+    if all(demo.get(key) == value for key, value in values.items()):
+        return demo
+    demo = {**demo, **values}
+    _write_private(settings.data_dir / DEMO_FILE, demo)
+    return demo
+
+
 def _write_private(path: Path, data: dict[str, Any]) -> None:
     """Write `data` as JSON readable by its owner only, atomically (a rename)."""
     partial = path.with_name(f".{path.name}.tmp")

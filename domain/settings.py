@@ -91,6 +91,19 @@ class Settings(BaseSettings):
     s3_access_key_id: str = ""
     s3_secret_access_key: str = ""
 
+    # --- E-mail (domain/mail.py): the SMTP server Sceau sends through ---
+    # `sceau run` starts a local catcher on this host and port (domain/mail_catcher.py) that
+    # keeps each message under <data dir>/mail/; production points them at a real relay.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
+    smtp_from: str = "Sceau <sceau@localhost>"
+    # Empty username: no authentication.
+    smtp_username: str = ""
+    smtp_password: str = ""
+    # STARTTLS after connecting (a relay on 587); the local catcher speaks plain SMTP.
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+
     # --- `sceau run`'s demo firm and a production Temporal (docs/operations.md) ---
     # The API's /readyz waits for the demo firm (the marker `demo.json` in the data
     # directory, written last by the seeding). `sceau run` sets it for its own API only;
@@ -126,6 +139,11 @@ class Settings(BaseSettings):
     @property
     def ged_dir(self) -> Path:
         return self.data_dir / "ged"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the local catcher keeps the messages it received."""
+        return self.data_dir / "mail"
 
     @property
     def scratch_dir(self) -> Path:

@@ -63,7 +63,7 @@ class Stack:
 def running_stack(
     data_dir: Path, database_url: str, timeout: float = 180, extra_env: dict[str, str] | None = None
 ) -> Iterator[Stack]:
-    ports = {name: free_port() for name in ("api", "temporal", "ui", "provider")}
+    ports = {name: free_port() for name in ("api", "temporal", "ui", "provider", "smtp")}
     workers = int((extra_env or {}).get("SCEAU_WORKERS", "1"))
     ports["metrics"] = free_ports_in_a_row(workers)
     env = {
@@ -75,6 +75,7 @@ def running_stack(
         "SCEAU_TEMPORAL_UI_PORT": str(ports["ui"]),
         "SCEAU_SIGNATURE_PROVIDER_PORT": str(ports["provider"]),
         "SCEAU_WORKER_METRICS_PORT": str(ports["metrics"]),
+        "SCEAU_SMTP_PORT": str(ports["smtp"]),
         **(extra_env or {}),
     }
     output = open(data_dir / "run.out", "wb")  # noqa: SIM115 - closed below

@@ -4,6 +4,8 @@ included, even when it arrives while the converter pool is still starting."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
 import socket
@@ -18,11 +20,13 @@ import httpx
 import pytest
 
 from documents.converter_slots import OWNER_FILE, POOL_PREFIX
+from domain.mail import build_message, send
+from domain.settings import Settings
 from tests.e2e.stack import SCEAU, free_port
 
 
 def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    ports = {name: free_port() for name in ("api", "temporal", "ui", "provider", "metrics")}
+    ports = {name: free_port() for name in ("api", "temporal", "ui", "provider", "metrics", "smtp")}
     return {
         **os.environ,
         "SCEAU_DATA_DIR": str(data_dir),
@@ -32,6 +36,7 @@ def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
         "SCEAU_TEMPORAL_UI_PORT": str(ports["ui"]),
         "SCEAU_SIGNATURE_PROVIDER_PORT": str(ports["provider"]),
         "SCEAU_WORKER_METRICS_PORT": str(ports["metrics"]),
+        "SCEAU_SMTP_PORT": str(ports["smtp"]),
         "SCEAU_PDF_POOL_SIZE": "1",
         **extra,
     }
@@ -163,6 +168,7 @@ def taken_port(*, free_below: bool) -> Iterator[tuple[socket.socket, int]]:
         ("SCEAU_TEMPORAL_ADDRESS", "1"),
         ("SCEAU_TEMPORAL_UI_PORT", "1"),
         ("SCEAU_WORKER_METRICS_PORT", "1"),
+        ("SCEAU_SMTP_PORT", "1"),  # the mail catcher's
         # Worker 2 serves its metrics on SCEAU_WORKER_METRICS_PORT + 1.
         ("SCEAU_WORKER_METRICS_PORT + 1", "2"),
     ],
@@ -248,15 +254,29 @@ def test_ready_only_once_seeded_and_ctrl_c_leaves_nothing(tmp_path: Path) -> Non
                 data_dir,
             )
         wait_until(lambda: libreoffice_started(data_dir), "LibreOffice", data_dir)
+        # The mail catcher runs: a message sent to SCEAU_SMTP_PORT shows on the API's page.
+        settings = Settings(smtp_port=int(env["SCEAU_SMTP_PORT"]))
+        letter = build_message(
+            settings, to="a@example.org", subject="Essai", body="Bonjour", idempotency_key="e2e"
+        )
+        asyncio.run(send(settings, letter))
+        assert "Essai" in httpx.get(f"{api}/dev/mail", timeout=5).text
+        assert f"{api}/dev/mail" in output_of(data_dir)
         os.killpg(process.pid, signal.SIGINT)  # the terminal's Ctrl-C
         assert_nothing_left(process, data_dir)
-    first = demo_file.read_text()
+    first = json.loads(demo_file.read_text())
+    assert first["mail_url"] == f"{api}/dev/mail"
 
     # A second run on the same data directory reuses the demo firm: same keys, same tokens.
     env = stack_env(data_dir)
     with sceau_run(data_dir, env) as process:
         wait_until(lambda: "Sceau is running" in output_of(data_dir), "the second run", data_dir)
-        assert demo_file.read_text() == first
+        # The same firm and tokens; the caught mail's page moved with the API's new port.
+        mail_page = f"http://127.0.0.1:{env['SCEAU_API_PORT']}/dev/mail"
+        again = json.loads(demo_file.read_text())
+        assert again.pop("mail_url") == mail_page
+        assert again == {key: value for key, value in first.items() if key != "mail_url"}
+        assert mail_page in output_of(data_dir)
         ready = httpx.get(f"http://127.0.0.1:{env['SCEAU_API_PORT']}/readyz", timeout=5)
         assert ready.status_code == 200, ready.text
         process.send_signal(signal.SIGTERM)
