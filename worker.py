@@ -12,11 +12,12 @@ from typing import Any, TypeVar
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.letters import DocumentActivities, file_letter, new_converter_pool
+from activities.letters import DocumentActivities, FilingActivities, new_converter_pool
 from activities.missions import change_line, record_transition, save_mission
 from activities.signature import SignatureActivities, record_signature_status
 from activities.work import create_follow_up_task, create_work
 from contracts.messages import DOCUMENTS_QUEUE, MISSIONS_QUEUE
+from domain.ged import blob_store
 from domain.logs import configure_logging
 from domain.loop_watch import share_the_gil_in_short_turns, watch_callbacks
 from domain.settings import get_settings
@@ -37,16 +38,18 @@ DATABASE_ACTIVITIES: list[Callable[..., Any]] = [
     record_transition,
     save_mission,
     change_line,
-    file_letter,
     record_signature_status,
     create_work,
     create_follow_up_task,
 ]
 
 
-def mission_activities(signatures: SignatureActivities) -> list[Callable[..., Any]]:
+def mission_activities(
+    signatures: SignatureActivities, filing: FilingActivities
+) -> list[Callable[..., Any]]:
     return [
         *DATABASE_ACTIVITIES,
+        filing.file_letter,
         signatures.send_for_signature,
         signatures.cancel_signature,
         signatures.file_signed_letter,
@@ -70,6 +73,7 @@ def build_workers(
     executor: ThreadPoolExecutor,
     queues: list[str],
     signatures: SignatureActivities,
+    filing: FilingActivities,
     documents: DocumentActivities | None,
 ) -> list[Worker]:
     """A worker for each of ``queues``; the documents queue's needs ``documents``."""
@@ -81,7 +85,7 @@ def build_workers(
                 client,
                 task_queue=MISSIONS_QUEUE,
                 workflows=[MissionWorkflow, LetterPreviewWorkflow],
-                activities=mission_activities(signatures),
+                activities=mission_activities(signatures, filing),
                 activity_executor=executor,
             )
         )
@@ -139,6 +143,8 @@ async def run_workers() -> None:
         settings.secret("yousign_api_key"),
         timeout=settings.yousign_timeout_seconds,
     )
+    # The GED: a folder, or an S3 bucket whose client keeps its connections.
+    blobs = blob_store()
     pool = new_converter_pool(settings) if DOCUMENTS_QUEUE in queues else None
     try:
         # The SDK's metrics (activity latency, failures, schedule-to-start lag) for Prometheus.
@@ -170,8 +176,9 @@ async def run_workers() -> None:
                 client,
                 executor,
                 queues,
-                SignatureActivities(yousign, settings),
-                DocumentActivities(pool, settings) if pool is not None else None,
+                SignatureActivities(yousign, blobs, settings),
+                FilingActivities(blobs),
+                DocumentActivities(pool, blobs, settings) if pool is not None else None,
             )
             log.info(
                 "workers polling %s; metrics %s",

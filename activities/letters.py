@@ -17,7 +17,7 @@ from documents.rendering import TemplateError, render_docx
 from domain.db import session_scope
 from domain.documents import file_document
 from domain.enums import DocumentKind
-from domain.ged import blob_store
+from domain.ged import BlobStore
 from domain.letter import letter_context
 from domain.letter_templates import template_bytes
 from domain.models import (
@@ -40,7 +40,7 @@ def scratch_path(name: str) -> Path:
     return path
 
 
-def load_letter_context(request: RenderInput) -> tuple[bytes, dict[str, object]]:
+def load_letter_context(request: RenderInput, blobs: BlobStore) -> tuple[bytes, dict[str, object]]:
     """The template's bytes and the values to merge, read in one session."""
     with session_scope(write=False) as session:
         mission = session.get(Mission, request.mission_id)
@@ -57,7 +57,7 @@ def load_letter_context(request: RenderInput) -> tuple[bytes, dict[str, object]]
         if client_rep is None or client_rep.client_id != client.id:
             raise not_found(f"client representative {request.client_representative_id}")
         lines = mission_lines(session, mission.id)
-        template = template_bytes(session, blob_store(), firm.id, request.template_id)
+        template = template_bytes(session, blobs, firm.id, request.template_id)
         if template is None:
             raise not_found(f"letter template {request.template_id}")
         context = letter_context(
@@ -92,14 +92,15 @@ class DocumentActivities:
     Built by the worker with its pool of warm LibreOffice processes, which it closes.
     """
 
-    def __init__(self, pool: ConverterPool, settings: Settings) -> None:
+    def __init__(self, pool: ConverterPool, blobs: BlobStore, settings: Settings) -> None:
         self.pool = pool
+        self.blobs = blobs
         self.settings = settings
 
     @activity.defn(name=Activities.render_letter)
     def render_letter(self, request: RenderInput) -> str:
         with heartbeating():
-            template, context = load_letter_context(request)
+            template, context = load_letter_context(request, self.blobs)
             try:
                 docx = render_docx(template, context)
             except TemplateError as error:
@@ -127,33 +128,39 @@ class DocumentActivities:
         return str(pdf.relative_to(self.settings.scratch_dir.resolve()))
 
 
-@activity.defn(name=Activities.file_letter)
-def file_letter(request: FileLetterInput) -> str:
-    """File the PDF in the chosen folder; the key (mission, version) files it once."""
-    key = letter_key(request.mission_id, request.version)
-    pdf_path = scratch_path(request.pdf_name)
-    with session_scope() as session:
-        mission = session.get(Mission, request.mission_id)
-        if mission is None:
-            raise not_found(f"mission {request.mission_id}")
-        folder = session.get(Folder, request.folder_id)
-        if folder is None or folder.client_id != mission.client_id:
-            raise not_found(f"folder {request.folder_id}")
-        document = file_document(
-            session,
-            blob_store(),
-            key=key,
-            firm_id=mission.firm_id,
-            client_id=mission.client_id,
-            folder_id=folder.id,
-            mission_id=mission.id,
-            kind=DocumentKind.letter,
-            name=f"Lettre de mission - {mission.name} - v{request.version}.pdf",
-            version=request.version,
-            data=pdf_path.read_bytes,
-        )
-        document_id = document.id
-    # Filed and committed: the working files have served (a retry finds the document first).
-    for leftover in (pdf_path, pdf_path.with_suffix(".docx")):
-        leftover.unlink(missing_ok=True)
-    return document_id
+class FilingActivities:
+    """Files what a mission's letter produces in the client's GED (the missions queue)."""
+
+    def __init__(self, blobs: BlobStore) -> None:
+        self.blobs = blobs
+
+    @activity.defn(name=Activities.file_letter)
+    def file_letter(self, request: FileLetterInput) -> str:
+        """File the PDF in the chosen folder; the key (mission, version) files it once."""
+        key = letter_key(request.mission_id, request.version)
+        pdf_path = scratch_path(request.pdf_name)
+        with session_scope() as session:
+            mission = session.get(Mission, request.mission_id)
+            if mission is None:
+                raise not_found(f"mission {request.mission_id}")
+            folder = session.get(Folder, request.folder_id)
+            if folder is None or folder.client_id != mission.client_id:
+                raise not_found(f"folder {request.folder_id}")
+            document = file_document(
+                session,
+                self.blobs,
+                key=key,
+                firm_id=mission.firm_id,
+                client_id=mission.client_id,
+                folder_id=folder.id,
+                mission_id=mission.id,
+                kind=DocumentKind.letter,
+                name=f"Lettre de mission - {mission.name} - v{request.version}.pdf",
+                version=request.version,
+                data=pdf_path.read_bytes,
+            )
+            document_id = document.id
+        # Filed and committed: the working files have served (a retry finds the document first).
+        for leftover in (pdf_path, pdf_path.with_suffix(".docx")):
+            leftover.unlink(missing_ok=True)
+        return document_id

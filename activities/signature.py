@@ -26,7 +26,7 @@ from contracts.messages import (
 from domain.db import session_scope
 from domain.documents import file_document
 from domain.enums import DocumentKind
-from domain.ged import blob_store
+from domain.ged import BlobStore
 from domain.models import Document, Mission, Representative, SignatureRequest, Staff
 from domain.settings import Settings
 from esignature.places import signature_places
@@ -56,7 +56,7 @@ def provider_failures() -> Iterator[None]:
         raise failure(str(error), ErrorType.provider_unavailable, retryable=True) from error
 
 
-def _signature_inputs(request: SendForSignatureInput) -> dict[str, Any]:
+def _signature_inputs(request: SendForSignatureInput, blobs: BlobStore) -> dict[str, Any]:
     with session_scope(write=False) as session:
         mission = session.get(Mission, request.mission_id)
         document = session.get(Document, request.document_id)
@@ -89,7 +89,7 @@ def _signature_inputs(request: SendForSignatureInput) -> dict[str, Any]:
         return {
             "name": f"Lettre de mission - {mission.name}",
             "filename": document.name,
-            "pdf": blob_store().get(document.sha256),
+            "pdf": blobs.get(document.sha256),
             "signers": signers,
             "existing": existing,
         }
@@ -147,8 +147,9 @@ def record_signature_status(update: SignatureStatusInput) -> None:
     _set_signature_status(update.signature_id, update.status, update.signer_email)
 
 
-def _file_signed(record: SignatureRequest, signed: bytes, audit_trail: bytes) -> None:
-    blobs = blob_store()
+def _file_signed(
+    record: SignatureRequest, signed: bytes, audit_trail: bytes, blobs: BlobStore
+) -> None:
     with session_scope() as session:
         mission = session.get(Mission, record.mission_id)
         letter = session.exec(
@@ -198,8 +199,9 @@ class SignatureActivities:
     calls and which the worker closes on its way out.
     """
 
-    def __init__(self, yousign: YousignClient, settings: Settings) -> None:
+    def __init__(self, yousign: YousignClient, blobs: BlobStore, settings: Settings) -> None:
         self.yousign = yousign
+        self.blobs = blobs
         self.settings = settings
 
     def _provider(self, name: str) -> YousignClient:
@@ -210,7 +212,7 @@ class SignatureActivities:
     @activity.defn(name=Activities.send_for_signature)
     async def send_for_signature(self, request: SendForSignatureInput) -> SignatureStarted:
         """Create, fill and activate the provider's request; its external id makes it once."""
-        inputs = await asyncio.to_thread(_signature_inputs, request)
+        inputs = await asyncio.to_thread(_signature_inputs, request, self.blobs)
         existing: SignatureRequest | None = inputs["existing"]
         if existing is not None:
             return SignatureStarted(existing.id, existing.provider_request_id, existing.status)
@@ -274,7 +276,7 @@ class SignatureActivities:
         with provider_failures():
             signed = await client.download_signed(record.provider_request_id)
             audit_trail = await client.download_audit_trail(record.provider_request_id)
-        await asyncio.to_thread(_file_signed, record, signed, audit_trail)
+        await asyncio.to_thread(_file_signed, record, signed, audit_trail, self.blobs)
 
     @activity.defn(name=Activities.remind_signers)
     async def remind_signers(self, request: RemindInput) -> int:

@@ -21,7 +21,7 @@ from pypdf import PdfWriter
 from sqlalchemy import event
 from sqlmodel import Session, col, func, select
 
-from activities.letters import DocumentActivities, file_letter, new_converter_pool
+from activities.letters import DocumentActivities, FilingActivities, new_converter_pool
 from activities.missions import REQUEST_REVIEW_DAYS, record_transition, save_mission
 from activities.work import create_work
 from api.services.plan import mission_plan
@@ -45,6 +45,7 @@ from domain.enums import (
     WorkKind,
     WorkStatus,
 )
+from domain.ged import blob_store
 from domain.models import (
     Client,
     Document,
@@ -427,8 +428,9 @@ def test_file_letter_files_one_document(setup: Setup) -> None:
         mission_id=setup.mission_id, version=1, folder_id=setup.folder_id, pdf_name="m/v1.pdf"
     )
 
-    document_id = file_letter(request)
-    assert file_letter(request) == document_id
+    filing = FilingActivities(blob_store())
+    document_id = filing.file_letter(request)
+    assert filing.file_letter(request) == document_id
 
     sha256 = hashlib.sha256(pdf).hexdigest()
     with session_for() as session:
@@ -460,7 +462,7 @@ def documents(setup: Setup) -> Iterator[DocumentActivities]:
     """The documents queue's activities as the worker builds them, on a warm pool."""
     settings = get_settings()
     with new_converter_pool(settings) as pool:
-        yield DocumentActivities(pool, settings)
+        yield DocumentActivities(pool, blob_store(), settings)
 
 
 def test_render_and_convert_make_the_letter(setup: Setup, documents: DocumentActivities) -> None:

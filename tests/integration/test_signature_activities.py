@@ -76,7 +76,7 @@ async def signatures(configured: ProviderProcess) -> AsyncIterator[SignatureActi
         settings.secret("yousign_api_key"),
         timeout=settings.yousign_timeout_seconds,
     ) as client:
-        yield SignatureActivities(client, settings)
+        yield SignatureActivities(client, blob_store(), settings)
 
 
 def letter_to_sign(phone: str = "+33612345678") -> Letter:

@@ -130,9 +130,9 @@ def test_a_template_guarded_by_the_sample_fails_at_render_time_without_retry(
     context = sample_context()
     context["client"] = {**context["client"], "name": "Dupont SARL"}
 
-    monkeypatch.setattr(letters, "load_letter_context", lambda request: (template, context))
+    monkeypatch.setattr(letters, "load_letter_context", lambda request, blobs: (template, context))
     monkeypatch.setattr(letters, "scratch_path", lambda name: tmp_path / name)
-    activities = letters.DocumentActivities(pool=None, settings=None)  # type: ignore[arg-type]
+    activities = letters.DocumentActivities(pool=None, blobs=None, settings=None)  # type: ignore[arg-type]
     request = RenderInput(
         mission_id="mis_x",
         version=1,
