@@ -109,19 +109,24 @@ def install_error_handlers(app: FastAPI) -> None:
 
     # Passing states, not bugs of the request: 503 with Retry-After tells a caller (the
     # signature provider's webhooks among them) to send it again as it is.
-    unavailable: tuple[tuple[type[Exception], str, str, int], ...] = (
+    unavailable: tuple[tuple[tuple[type[Exception], ...], str, str, int], ...] = (
         # The database went away (restart, network).
-        (OperationalError, "database_unavailable", "the database cannot be reached", 5),
-        (InterfaceError, "database_unavailable", "the database cannot be reached", 5),
-        (PoolTimeout, "database_unavailable", "the database cannot be reached", 5),
+        (
+            (OperationalError, InterfaceError, PoolTimeout),
+            "database_unavailable",
+            "the database cannot be reached",
+            5,
+        ),
         # SQLite's write lock stayed taken for seconds: too many writers for one disk. Nothing
         # of the request was written.
-        (DatabaseBusy, "database_busy", "the database is busy with other writes", 2),
+        ((DatabaseBusy,), "database_busy", "the database is busy with other writes", 2),
         # The GED's S3 server is down or failing.
-        (StorageUnavailable, "storage_unavailable", "the document storage cannot be reached", 5),
+        ((StorageUnavailable,), "storage_unavailable", "the document storage cannot be reached", 5),
     )
-    for kind, code, message, seconds in unavailable:
-        app.add_exception_handler(kind, _try_again(code, message, seconds))
+    for kinds, code, message, seconds in unavailable:
+        answer = _try_again(code, message, seconds)
+        for kind in kinds:
+            app.add_exception_handler(kind, answer)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:

@@ -129,14 +129,12 @@ def run_within(budget: Budget, action: Callable[..., Any], *args: Any) -> Any:
             result = child.run(budget, action, args)
             healthy = True
             return result
-        except BudgetExceeded:
-            raise
         except (OSError, EOFError, pickle.PickleError) as error:
             raise BudgetExceeded(f"the rendering process failed: {error}") from None
         finally:
             if healthy and child.tasks < _MAX_TASKS and child.proc.poll() is None:
                 _idle.put(child)
-            elif not healthy or child.tasks >= _MAX_TASKS:
+            else:
                 child.kill()
 
 

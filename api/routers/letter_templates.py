@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -75,13 +76,14 @@ async def upload_template(
     except TemplateError as error:
         raise invalid(f"this template cannot be used: {error}") from None
     sha256 = await run_in_threadpool(blob_store().put, data)
+    template = LetterTemplate(
+        firm_id=staff.firm, name=name, sha256=sha256, variables=sorted(variables)
+    )
+    return await in_session(partial(_keep, template=template), actor=staff.actor)
 
-    def keep(session: Session) -> TemplateOut:
-        template = LetterTemplate(
-            firm_id=staff.firm, name=name, sha256=sha256, variables=sorted(variables)
-        )
-        session.add(template)
-        session.flush()
-        return TemplateOut(**template.model_dump())
 
-    return await in_session(keep, actor=staff.actor)
+def _keep(session: Session, template: LetterTemplate) -> TemplateOut:
+    """Record the checked template (in a worker thread)."""
+    session.add(template)
+    session.flush()
+    return TemplateOut(**template.model_dump())

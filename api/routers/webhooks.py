@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from fastapi import APIRouter, Request
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from api import gateway
 from api.deps import Temporal
@@ -20,6 +21,14 @@ from workflows.mission import MissionWorkflow
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 log = logging.getLogger("sceau.webhooks")
+
+
+def _signature_request(session: Session, provider: str, request_id: str) -> SignatureRequest | None:
+    """The mission's signature request the provider's event is about (read in a thread)."""
+    statement = select(SignatureRequest).where(
+        SignatureRequest.provider == provider, SignatureRequest.provider_request_id == request_id
+    )
+    return session.exec(statement).first()
 
 
 @router.post("/signature/{provider}")
@@ -43,12 +52,7 @@ async def signature_webhook(provider: str, request: Request, temporal: Temporal)
             log.warning("%s without its signature request: ignored", event.event_name)
         return {"status": "ignored"}
     record = await reading(
-        lambda session: session.exec(
-            select(SignatureRequest).where(
-                SignatureRequest.provider == provider,
-                SignatureRequest.provider_request_id == event.signature_request_id,
-            )
-        ).first()
+        partial(_signature_request, provider=provider, request_id=event.signature_request_id)
     )
     # Acknowledge what we do not act on, so that the provider stops sending it.
     if kind is None or record is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile
@@ -20,7 +21,7 @@ from domain.folders import client_files_folder
 from domain.ged import blob_store
 from domain.models import WorkItem, utcnow
 from domain.settings import get_settings
-from domain.uploads import UploadRefused, safe_name, sniff
+from domain.uploads import FileKind, UploadRefused, safe_name, sniff
 
 router = APIRouter(prefix="/v1", tags=["work"])
 
@@ -94,39 +95,42 @@ async def send_file(
 
     Stored by content: the same bytes sent twice for one request are one document.
     """
-    await reading(lambda session: answerable(session, client, item_id))
+    await reading(partial(answerable, client=client, item_id=item_id))
     data = await read_capped(file, get_settings().upload_max_bytes, "a file")
     try:
         kind = await run_in_threadpool(sniff, data, file.filename or "")
         name = safe_name(file.filename, kind)
     except UploadRefused as error:
         raise invalid(f"this file cannot be accepted: {error}") from None
-    sha256 = hashlib.sha256(data).hexdigest()
+    filing = partial(_file_answer, client=client, item_id=item_id, name=name, data=data, kind=kind)
+    return await in_session(filing, actor=client.actor)
 
-    def file_it(session: Session) -> DocumentOut:
-        # Checked again in the writing transaction: the firm may have closed it meanwhile.
-        item = answerable(session, client, item_id)
-        folder = client_files_folder(session, item.client_id)
-        if folder is None:
-            raise conflict("the client has no shared folder to receive files")
-        document = file_document(
-            session,
-            blob_store(),
-            key=f"upload:{item.id}:{sha256}",
-            firm_id=item.firm_id,
-            client_id=item.client_id,
-            folder_id=folder.id,
-            mission_id=item.mission_id,
-            kind=DocumentKind.upload,
-            name=name,
-            version=1,
-            data=data,
-            content_type=kind.content_type,
-            work_item_id=item.id,
-        )
-        return DocumentOut(**document.model_dump())
 
-    return await in_session(file_it, actor=client.actor)
+def _file_answer(
+    session: Session, client: Caller, item_id: str, name: str, data: bytes, kind: FileKind
+) -> DocumentOut:
+    """File the client's answer in its shared folder (in a worker thread)."""
+    # Checked again in the writing transaction: the firm may have closed it meanwhile.
+    item = answerable(session, client, item_id)
+    folder = client_files_folder(session, item.client_id)
+    if folder is None:
+        raise conflict("the client has no shared folder to receive files")
+    document = file_document(
+        session,
+        blob_store(),
+        key=f"upload:{item.id}:{hashlib.sha256(data).hexdigest()}",
+        firm_id=item.firm_id,
+        client_id=item.client_id,
+        folder_id=folder.id,
+        mission_id=item.mission_id,
+        kind=DocumentKind.upload,
+        name=name,
+        version=1,
+        data=data,
+        content_type=kind.content_type,
+        work_item_id=item.id,
+    )
+    return DocumentOut(**document.model_dump())
 
 
 def answerable(session: Session, client: Caller, item_id: str) -> WorkItem:

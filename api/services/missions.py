@@ -1,21 +1,21 @@
 """Mission operations: each checks what the firm sent, moves the mission's workflow, audits.
 
-The database steps are short sessions in the thread pool (``api.services.sessions``); the
-workflow calls stay on the event loop. No session is open while the workflow works: its
-activities write the mission's rows meanwhile.
+The database steps are the module's plain functions taking a ``Session``: each runs as one
+short session in a worker thread (``api.services.sessions``), never on the event loop; the
+async operations only await them and the workflow calls. No session is open while the
+workflow works: its activities write the mission's rows meanwhile.
 """
 
 from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from anyio import to_thread
 from sqlmodel import Session, func, select
 from temporalio.client import Client as TemporalClient
 
@@ -34,7 +34,7 @@ from api.schemas import (
     SignatureCreated,
     SignatureIn,
 )
-from api.services.sessions import in_session, reading
+from api.services.sessions import in_session, in_thread, reading
 from contracts.messages import (
     MISSIONS_QUEUE,
     CancelRequest,
@@ -91,29 +91,44 @@ def _already_created(session: Session, mission_id: str) -> bool:
     return status is not None and status != MissionStatus.requested
 
 
-def _audited(
+def _audit(
+    session: Session,
+    staff: Caller,
+    mission_id: str,
+    client_id: str,
+    action: str,
+    details: dict[str, Any],
+) -> MissionOut:
+    record(
+        session,
+        staff.actor,
+        f"mission.{action}",
+        firm_id=staff.firm,
+        target=mission_id,
+        client_id=client_id,
+        mission_id=mission_id,
+        details=details,
+    )
+    session.flush()
+    return _current(session, mission_id)
+
+
+async def _audited(
     staff: Caller, mission_id: str, client_id: str, action: str, details: dict[str, Any]
-) -> Callable[[Session], MissionOut]:
-    """A session step that logs what the workflow did for ``staff``, then reads the mission.
+) -> MissionOut:
+    """Log what the workflow did for ``staff``, then read the mission as it now is.
 
     The workflow writes the mission's rows in its own sessions; the API logs the action.
     """
-
-    def step(session: Session) -> MissionOut:
-        record(
-            session,
-            staff.actor,
-            f"mission.{action}",
-            firm_id=staff.firm,
-            target=mission_id,
-            client_id=client_id,
-            mission_id=mission_id,
-            details=details,
-        )
-        session.flush()
-        return _current(session, mission_id)
-
-    return step
+    step = partial(
+        _audit,
+        staff=staff,
+        mission_id=mission_id,
+        client_id=client_id,
+        action=action,
+        details=details,
+    )
+    return await in_session(step)
 
 
 def _check_letter_inputs(
@@ -145,52 +160,58 @@ class _Creation:
     start: MissionStart
 
 
+def _prepare_creation(
+    session: Session, staff: Caller, body: MissionIn, idempotency_key: str | None
+) -> _Creation | str:
+    """The workflow's input, or the id of the mission an earlier request made."""
+    client = firm_row(session, Client, staff.firm, body.client_id, "client")
+    earlier = replayed(session, staff, "missions.create", idempotency_key, body)
+    if earlier is not None and _already_created(session, earlier.resource_id):
+        return earlier.resource_id
+    request = None
+    if body.service_request_id is not None:
+        request = session.get(ServiceRequest, body.service_request_id)
+        if request is None or request.firm_id != staff.firm or request.client_id != client.id:
+            raise not_found(f"service request {body.service_request_id}")
+        if request.status != ServiceRequestStatus.open:
+            raise ApiError(409, "conflict", "this request is already a mission")
+    lines = [LineForm(line.service_id, line.price, line.frequency) for line in body.lines]
+    try:
+        draft = build_draft(
+            session,
+            staff.firm,
+            name=body.name,
+            period_start=body.period_start,
+            period_end=body.period_end,
+            frequency=body.frequency,
+            lines=lines,
+            by=staff.name,
+        )
+    except MissionRuleError as error:
+        raise invalid(str(error), {"field": error.field}) from None
+    # Only a valid request claims its key, and the mission's id is committed with it before
+    # the workflow starts: a retry after a lost answer joins that workflow, not a new one.
+    mission_id = once(
+        session,
+        staff,
+        "missions.create",
+        idempotency_key,
+        body,
+        request.mission_id if request else new_id("mis"),
+    ).resource_id
+    start = MissionStart(mission_id, staff.firm, client.id, request.id if request else None)
+    return _Creation(draft, start)
+
+
 async def create(
     temporal: TemporalClient, staff: Caller, body: MissionIn, idempotency_key: str | None
 ) -> Answer:
-    def prepare(session: Session) -> _Creation | str:
-        """The workflow's input, or the id of the mission an earlier request made."""
-        client = firm_row(session, Client, staff.firm, body.client_id, "client")
-        earlier = replayed(session, staff, "missions.create", idempotency_key, body)
-        if earlier is not None and _already_created(session, earlier.resource_id):
-            return earlier.resource_id
-        request = None
-        if body.service_request_id is not None:
-            request = session.get(ServiceRequest, body.service_request_id)
-            if request is None or request.firm_id != staff.firm or request.client_id != client.id:
-                raise not_found(f"service request {body.service_request_id}")
-            if request.status != ServiceRequestStatus.open:
-                raise ApiError(409, "conflict", "this request is already a mission")
-        lines = [LineForm(line.service_id, line.price, line.frequency) for line in body.lines]
-        try:
-            draft = build_draft(
-                session,
-                staff.firm,
-                name=body.name,
-                period_start=body.period_start,
-                period_end=body.period_end,
-                frequency=body.frequency,
-                lines=lines,
-                by=staff.name,
-            )
-        except MissionRuleError as error:
-            raise invalid(str(error), {"field": error.field}) from None
-        # Only a valid request claims its key, and the mission's id is committed with it before
-        # the workflow starts: a retry after a lost answer joins that workflow, not a new one.
-        mission_id = once(
-            session,
-            staff,
-            "missions.create",
-            idempotency_key,
-            body,
-            request.mission_id if request else new_id("mis"),
-        ).resource_id
-        start = MissionStart(mission_id, staff.firm, client.id, request.id if request else None)
-        return _Creation(draft, start)
-
-    prepared = await in_session(prepare, actor=staff.actor)
+    prepared = await in_session(
+        partial(_prepare_creation, staff=staff, body=body, idempotency_key=idempotency_key),
+        actor=staff.actor,
+    )
     if isinstance(prepared, str):
-        return Answer(await reading(lambda session: _current(session, prepared)), replayed=True)
+        return Answer(await reading(partial(_current, mission_id=prepared)), replayed=True)
     mission_id = prepared.start.mission_id
     try:
         await gateway.update_with_start(
@@ -202,31 +223,35 @@ async def create(
         if (
             idempotency_key is None
             or error.status != 409
-            or not await reading(lambda session: _already_created(session, mission_id))
+            or not await reading(partial(_already_created, mission_id=mission_id))
         ):
             raise
-        return Answer(await reading(lambda session: _current(session, mission_id)), replayed=True)
+        return Answer(await reading(partial(_current, mission_id=mission_id)), replayed=True)
     details = body.model_dump(mode="json")
-    audited = _audited(staff, mission_id, prepared.start.client_id, "created", details)
-    return Answer(await in_session(audited))
+    return Answer(await _audited(staff, mission_id, prepared.start.client_id, "created", details))
 
 
 # --- the mission's lines ------------------------------------------------------------------
 
 
+def _changeable_line(
+    session: Session, staff: Caller, mission_id: str, line_id: str, body: LinePatch
+) -> Mission:
+    mission = _mission(session, staff, mission_id)
+    line = session.get(MissionLine, line_id)
+    if line is None or line.mission_id != mission.id:
+        raise not_found(f"line {line_id}")
+    if body.price is None and body.frequency is None:
+        raise invalid("give a price or a frequency to change")
+    return mission
+
+
 async def change_line(
     temporal: TemporalClient, staff: Caller, mission_id: str, line_id: str, body: LinePatch
 ) -> MissionOut:
-    def check(session: Session) -> Mission:
-        mission = _mission(session, staff, mission_id)
-        line = session.get(MissionLine, line_id)
-        if line is None or line.mission_id != mission.id:
-            raise not_found(f"line {line_id}")
-        if body.price is None and body.frequency is None:
-            raise invalid("give a price or a frequency to change")
-        return mission
-
-    mission = await reading(check)
+    mission = await reading(
+        partial(_changeable_line, staff=staff, mission_id=mission_id, line_id=line_id, body=body)
+    )
     change = LineChange(
         line_id=line_id,
         by=staff.name,
@@ -235,10 +260,33 @@ async def change_line(
     )
     await gateway.update(temporal, mission.id, MissionWorkflow.change_line, change)
     details = {"line_id": line_id, **body.model_dump(mode="json", exclude_none=True)}
-    return await in_session(_audited(staff, mission.id, mission.client_id, "line_changed", details))
+    return await _audited(staff, mission.id, mission.client_id, "line_changed", details)
 
 
 # --- the letter ----------------------------------------------------------------------------
+
+
+def _preview_input(
+    session: Session, staff: Caller, mission_id: str, body: PreviewIn, preview_id: str
+) -> RenderInput:
+    mission = _mission(session, staff, mission_id)
+    if mission.status not in PREVIEWABLE:
+        raise ApiError(409, "conflict", f"the mission is {mission.status}: no letter to preview")
+    _check_letter_inputs(session, staff, mission, body)
+    letters = select(func.count()).where(
+        Document.mission_id == mission.id, Document.kind == DocumentKind.letter
+    )
+    return RenderInput(
+        mission_id=mission.id,
+        # The version the letter would get if generated now.
+        version=session.exec(letters).one() + 1,
+        template_id=body.template_id,
+        firm_representative_id=body.firm_representative_id,
+        client_representative_id=body.client_representative_id,
+        scratch_name=f"previews/{preview_id}.docx",
+        # UTC, as the workflow's clock dates the real letter.
+        letter_date=datetime.now(UTC).date().isoformat(),
+    )
 
 
 async def preview_letter(
@@ -246,30 +294,11 @@ async def preview_letter(
 ) -> bytes:
     """The letter exactly as it would be generated now, as PDF; nothing is filed or kept."""
     preview_id = uuid.uuid4().hex
-
-    def render_input(session: Session) -> RenderInput:
-        mission = _mission(session, staff, mission_id)
-        if mission.status not in PREVIEWABLE:
-            raise ApiError(
-                409, "conflict", f"the mission is {mission.status}: no letter to preview"
-            )
-        _check_letter_inputs(session, staff, mission, body)
-        letters = select(func.count()).where(
-            Document.mission_id == mission.id, Document.kind == DocumentKind.letter
+    request = await reading(
+        partial(
+            _preview_input, staff=staff, mission_id=mission_id, body=body, preview_id=preview_id
         )
-        return RenderInput(
-            mission_id=mission.id,
-            # The version the letter would get if generated now.
-            version=session.exec(letters).one() + 1,
-            template_id=body.template_id,
-            firm_representative_id=body.firm_representative_id,
-            client_representative_id=body.client_representative_id,
-            scratch_name=f"previews/{preview_id}.docx",
-            # UTC, as the workflow's clock dates the real letter.
-            letter_date=datetime.now(UTC).date().isoformat(),
-        )
-
-    request = await reading(render_input)
+    )
     try:
         pdf_name = await temporal.execute_workflow(
             LetterPreviewWorkflow.run,
@@ -280,33 +309,31 @@ async def preview_letter(
     except Exception as error:
         raise gateway.as_api_error(error) from error
     scratch = get_settings().scratch_dir
-    return await _take_scratch(scratch / pdf_name, scratch / request.scratch_name)
+    return await in_thread(
+        partial(_take_scratch, scratch / pdf_name, scratch / request.scratch_name)
+    )
 
 
-async def _take_scratch(pdf: Path, *leftovers: Path) -> bytes:
-    """The preview's bytes, its scratch files removed, read off the event loop."""
+def _take_scratch(pdf: Path, *leftovers: Path) -> bytes:
+    """The preview's bytes, its scratch files removed."""
+    try:
+        return pdf.read_bytes()
+    finally:
+        for leftover in (pdf, *leftovers):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
 
-    def take() -> bytes:
-        try:
-            data: bytes = pdf.read_bytes()
-            return data
-        finally:
-            for leftover in (pdf, *leftovers):
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
 
-    return await to_thread.run_sync(take)
+def _letter_mission(session: Session, staff: Caller, mission_id: str, body: LetterIn) -> Mission:
+    mission = _mission(session, staff, mission_id)
+    _check_letter_inputs(session, staff, mission, body)
+    return mission
 
 
 async def generate_letter(
     temporal: TemporalClient, staff: Caller, mission_id: str, body: LetterIn
 ) -> LetterCreated:
-    def check(session: Session) -> Mission:
-        mission = _mission(session, staff, mission_id)
-        _check_letter_inputs(session, staff, mission, body)
-        return mission
-
-    mission = await reading(check)
+    mission = await reading(partial(_letter_mission, staff=staff, mission_id=mission_id, body=body))
     request = LetterRequest(
         template_id=body.template_id,
         folder_id=body.folder_id,
@@ -320,7 +347,7 @@ async def generate_letter(
         "document_id": filed.document_id,
         "version": filed.version,
     }
-    await in_session(_audited(staff, mission.id, mission.client_id, "letter_generated", details))
+    await _audited(staff, mission.id, mission.client_id, "letter_generated", details)
     return LetterCreated(document_id=filed.document_id, version=filed.version, status=filed.status)
 
 
@@ -330,11 +357,11 @@ async def generate_letter(
 async def request_signature(
     temporal: TemporalClient, staff: Caller, mission_id: str, body: SignatureIn
 ) -> SignatureCreated:
-    mission = await reading(lambda session: _mission(session, staff, mission_id))
+    mission = await reading(partial(_mission, staff=staff, mission_id=mission_id))
     ask = SignatureAsk(provider=body.provider, by=staff.name)
     started = await gateway.update(temporal, mission.id, MissionWorkflow.request_signature, ask)
     details = {"provider": ask.provider, "signature_id": started.signature_id}
-    await in_session(_audited(staff, mission.id, mission.client_id, "signature_requested", details))
+    await _audited(staff, mission.id, mission.client_id, "signature_requested", details)
     return SignatureCreated(
         signature_id=started.signature_id,
         provider_request_id=started.provider_request_id,
@@ -342,21 +369,20 @@ async def request_signature(
     )
 
 
+def _cancellable(session: Session, staff: Caller, mission_id: str) -> tuple[Mission, MissionOut]:
+    mission = _mission(session, staff, mission_id)
+    if mission.status in TERMINAL_STATUSES:
+        raise ApiError(409, "conflict", f"the mission is already {mission.status}")
+    return mission, mission_out(session, mission)
+
+
 async def cancel(
     temporal: TemporalClient, staff: Caller, mission_id: str, reason: str
 ) -> MissionOut:
-    def check(session: Session) -> tuple[Mission, MissionOut]:
-        mission = _mission(session, staff, mission_id)
-        if mission.status in TERMINAL_STATUSES:
-            raise ApiError(409, "conflict", f"the mission is already {mission.status}")
-        return mission, mission_out(session, mission)
-
-    mission, seen = await reading(check)
+    mission, seen = await reading(partial(_cancellable, staff=staff, mission_id=mission_id))
     await gateway.signal(
         temporal, mission.id, MissionWorkflow.cancel, CancelRequest(staff.name, reason)
     )
-    await in_session(
-        _audited(staff, mission.id, mission.client_id, "cancel_requested", {"reason": reason})
-    )
+    await _audited(staff, mission.id, mission.client_id, "cancel_requested", {"reason": reason})
     # The workflow cancels in its own time: the answer is the mission as it was asked.
     return seen

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlmodel import Session, col, select
 from temporalio.client import Client as TemporalClient
 
@@ -31,36 +33,42 @@ def check_services(session: Session, firm_id: str, service_ids: list[str]) -> li
     return unique
 
 
+def _claim(
+    session: Session, client: Caller, body: ServiceRequestIn, idempotency_key: str | None
+) -> tuple[ServiceRequest, bool]:
+    """The request, stored once per key (runs in a worker thread), and whether it was there."""
+    client_id = client.client_id
+    assert client_id is not None
+    service_ids = check_services(session, client.firm, body.service_ids)
+
+    def write(request_id: str) -> None:
+        session.add(
+            ServiceRequest(
+                id=request_id,
+                firm_id=client.firm,
+                client_id=client_id,
+                portal_user_id=client.portal_user_id,
+                service_ids=service_ids,
+                message=body.message,
+                mission_id=new_id("mis"),
+            )
+        )
+
+    claimed = once(
+        session, client, "service-requests.create", idempotency_key, body, new_id("req"), write
+    )
+    request = session.get(ServiceRequest, claimed.resource_id)
+    assert request is not None
+    return request, claimed.replay
+
+
 async def ask(
     temporal: TemporalClient, client: Caller, body: ServiceRequestIn, idempotency_key: str | None
 ) -> tuple[ServiceRequestOut, bool]:
     """The request the client asked for, and whether an earlier request with its key made it."""
     client_id = client.client_id
     assert client_id is not None
-
-    def claim(session: Session) -> tuple[ServiceRequest, bool]:
-        service_ids = check_services(session, client.firm, body.service_ids)
-
-        def write(request_id: str) -> None:
-            session.add(
-                ServiceRequest(
-                    id=request_id,
-                    firm_id=client.firm,
-                    client_id=client_id,
-                    portal_user_id=client.portal_user_id,
-                    service_ids=service_ids,
-                    message=body.message,
-                    mission_id=new_id("mis"),
-                )
-            )
-
-        claimed = once(
-            session, client, "service-requests.create", idempotency_key, body, new_id("req"), write
-        )
-        request = session.get(ServiceRequest, claimed.resource_id)
-        assert request is not None
-        return request, claimed.replay
-
+    claim = partial(_claim, client=client, body=body, idempotency_key=idempotency_key)
     request, replay = await in_session(claim, actor=client.actor)
     # A replay starts the workflow too, in case the first request stopped before it did.
     if request.status == ServiceRequestStatus.open:
