@@ -483,8 +483,8 @@ def _obligations(document: DocxDocument) -> None:
     )
 
 
-def _fees(document: DocxDocument) -> None:
-    heading(document, "5. Honoraires")
+def fees_table_section(document: DocxDocument, title: str = "5. Honoraires") -> None:
+    heading(document, title)
     paragraph(
         document,
         "Nos honoraires, hors taxes, sont fixés pour chaque prestation comme suit :",
@@ -637,6 +637,12 @@ def _signatures(document: DocxDocument) -> None:
         space_after=Pt(8),
     ).paragraph_format.keep_with_next = True
 
+    signature_table(document)
+
+
+def signature_table(document: DocxDocument) -> None:
+    """Both parties side by side, each with room to sign: the provider places the signatures
+    on the last page's "Signature :" lines."""
     table = document.add_table(rows=0, cols=2)
     _no_borders(table)
     rows: list[tuple[Run, Run]] = [
@@ -694,7 +700,7 @@ def build(output: Path = OUTPUT) -> Path:
     _mission(document)
     _period(document)
     _obligations(document)
-    _fees(document)
+    fees_table_section(document)
     _aml(document)
     _terms_and_disputes(document)
     _signatures(document)
