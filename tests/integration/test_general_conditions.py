@@ -17,6 +17,7 @@ from pathlib import Path
 import docx
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from documents.conditions import letter_with_conditions
 from documents.converter_pool import ConverterPool
@@ -160,7 +161,9 @@ def test_a_firm_pdf_is_appended_page_by_page(pool: ConverterPool, tmp_path: Path
     reader = PdfReader(BytesIO(pdf))
     assert len(reader.pages) == letter_count + 2
     for page in reader.pages[letter_count:]:
-        images = page["/Resources"].get_object().get("/XObject")
+        resources = page["/Resources"].get_object()
+        assert isinstance(resources, DictionaryObject)
+        images = resources.get("/XObject")
         assert images, "each page of the firm's PDF is printed on a page of the letter"
     assert "Secret professionnel" not in normalise(pdf_text(pdf))
     assert_numbered_through(pdf)
