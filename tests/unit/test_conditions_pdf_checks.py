@@ -31,9 +31,10 @@ def pdf(pages: int = 2, change: Callable[[PdfWriter], None] | None = None) -> by
 
 
 def action(kind: str, **values: str) -> DictionaryObject:
-    entries = {NameObject("/S"): NameObject(kind)}
-    entries.update({NameObject(f"/{k}"): TextStringObject(v) for k, v in values.items()})
-    return DictionaryObject(entries)
+    entries = DictionaryObject({NameObject("/S"): NameObject(kind)})
+    for key, value in values.items():
+        entries[NameObject(f"/{key}")] = TextStringObject(value)
+    return entries
 
 
 def open_action(kind: str, **values: str) -> Callable[[PdfWriter], None]:
