@@ -22,6 +22,8 @@ writes the combined .docx where it wrote the letter, and `convert_to_pdf` conver
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -46,7 +48,7 @@ from contracts.conditions import CONDITIONS_DESTINATION
 from documents.budget import DEFAULT_BUDGET, BudgetExceeded, run_within
 from documents.containment import contained_command, contained_env, prepare_slot
 from documents.processes import ConversionError, kill_group, start_in_group
-from documents.rendering import TemplateError, render_docx
+from documents.rendering import TemplateError, render_docx, template_variables
 from domain.general_conditions import ConditionsFormat, ConditionsSource
 
 __all__ = [
@@ -71,6 +73,10 @@ _BOOKMARK_ID = "9990"
 _MAX_CACHED_PDFS = 8
 _printed: dict[str, tuple[bytes, ...]] = {}
 _printed_lock = threading.Lock()
+# Rendered conditions by (file, the letter values they use): a firm's letters share them.
+_MAX_CACHED_RENDERINGS = 64
+_rendered: dict[str, bytes] = {}
+_rendered_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -96,11 +102,7 @@ def letter_with_conditions(
     if conditions.format is ConditionsFormat.pdf:
         appended = Conditions(page_images=_printed_pages(conditions, hide))
     else:
-        try:
-            rendered = render_docx(conditions.data, context)
-        except TemplateError as error:
-            raise TemplateError(f"the general conditions cannot be rendered: {error}") from None
-        appended = Conditions(docx=rendered)
+        appended = Conditions(docx=_rendered_conditions(conditions, context))
     try:
         combined: bytes = run_within(DEFAULT_BUDGET, append_conditions, letter, appended)
     except BudgetExceeded as exceeded:
@@ -112,6 +114,29 @@ def letter_with_conditions(
             f"the general conditions cannot be appended: {type(error).__name__}"
         ) from None
     return combined
+
+
+def _rendered_conditions(conditions: ConditionsSource, context: Mapping[str, object]) -> bytes:
+    """The conditions rendered with the letter's values, kept per (file, values it uses).
+
+    Sceau's default names only the firm, so every letter of a firm reuses one rendering
+    (about as much CPU as the letter's own, saved per letter).
+    """
+    try:
+        used = sorted(template_variables(conditions.data) & set(context))
+        values = json.dumps({name: context[name] for name in used}, sort_keys=True, default=str)
+        key = hashlib.sha256(f"{conditions.sha256}\n{values}".encode()).hexdigest()
+        with _rendered_lock:
+            rendered = _rendered.get(key)
+        if rendered is None:
+            rendered = render_docx(conditions.data, context)
+            with _rendered_lock:
+                if len(_rendered) >= _MAX_CACHED_RENDERINGS:
+                    _rendered.pop(next(iter(_rendered)))
+                _rendered[key] = rendered
+    except TemplateError as error:
+        raise TemplateError(f"the general conditions cannot be rendered: {error}") from None
+    return rendered
 
 
 def _printed_pages(conditions: ConditionsSource, hide: Sequence[Path]) -> tuple[bytes, ...]:
