@@ -141,6 +141,10 @@ def test_a_firm_pdf_replaces_them_and_a_delete_brings_them_back(
     assert (described["source"], described["format"], described["pages"]) == ("firm", "pdf", 2)
     assert staff.get(PATH) == described
     assert staff.get(f"{PATH}/content") == own
+    # Another firm's letters keep their own (here the demo firm's: the default).
+    other = Api(stack.api, stack.demo["staff_token"])
+    assert other.get(PATH)["source"] == "default"
+    assert other.get(f"{PATH}/content") == DEFAULT_CONDITIONS_PATH.read_bytes()
 
     pages, texts = preview_text(staff, mission)
     assert "Secret professionnel" not in " ".join(texts)
