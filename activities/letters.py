@@ -1,4 +1,5 @@
-"""Activities that make a letter: render the .docx, convert it to PDF, file it in the GED."""
+"""Activities that make a letter: render the .docx (the general conditions appended), convert
+it to PDF, file it in the GED."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from activities.heartbeats import heartbeating
 from contracts.errors import ErrorType, failure, invalid, not_found
 from contracts.ids import letter_key
 from contracts.messages import Activities, ConvertInput, FileLetterInput, RenderInput
+from documents.conditions import letter_with_conditions
 from documents.converter_pool import ConverterPool, InvalidDocumentError
 from documents.pdf import ConversionError
 from documents.rendering import TemplateError, render_docx
@@ -18,6 +20,7 @@ from domain.db import session_scope
 from domain.documents import file_document
 from domain.enums import DocumentKind
 from domain.ged import BlobStore
+from domain.general_conditions import ConditionsSource, conditions_source
 from domain.letter import letter_context
 from domain.letter_templates import template_bytes
 from domain.models import (
@@ -73,6 +76,15 @@ def load_letter_context(request: RenderInput, blobs: BlobStore) -> tuple[bytes, 
     return template, context
 
 
+def load_conditions(mission_id: str, blobs: BlobStore) -> ConditionsSource:
+    """The general conditions the mission's firm appends to its letters now."""
+    with session_scope(write=False) as session:
+        mission = session.get(Mission, mission_id)
+        if mission is None:
+            raise not_found(f"mission {mission_id}")
+        return conditions_source(session, blobs, mission.firm_id)
+
+
 def new_converter_pool(settings: Settings) -> ConverterPool:
     """A pool sized and tuned by the settings, not yet started."""
     return ConverterPool(
@@ -99,12 +111,21 @@ class DocumentActivities:
 
     @activity.defn(name=Activities.render_letter)
     def render_letter(self, request: RenderInput) -> str:
+        """The letter with the firm's general conditions after it, as one .docx: its one
+        conversion gives one PDF/A, numbered through (documents/conditions.py)."""
         with heartbeating():
             template, context = load_letter_context(request, self.blobs)
             try:
-                docx = render_docx(template, context)
+                letter = render_docx(template, context)
+                conditions = load_conditions(request.mission_id, self.blobs)
+                docx = letter_with_conditions(
+                    letter, conditions, context, hide=(self.settings.data_dir,)
+                )
             except TemplateError as error:
                 raise failure(str(error), ErrorType.template_error) from error
+            except ConversionError as error:
+                # pdftoppm failing on the firm's PDF may be passing (a kill, a timeout).
+                raise failure(str(error), ErrorType.conversion_failed, retryable=True) from error
         target = scratch_path(request.scratch_name)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(docx)

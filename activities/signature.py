@@ -29,7 +29,7 @@ from domain.enums import DocumentKind
 from domain.ged import BlobStore
 from domain.models import Document, Mission, Representative, SignatureRequest, Staff
 from domain.settings import Settings
-from esignature.places import signature_places
+from esignature.places import letter_pages, signature_places
 from esignature.yousign import (
     ProviderRejected,
     ProviderUnavailable,
@@ -234,7 +234,8 @@ class SignatureActivities:
                 document = await client.upload_document(
                     created["id"], inputs["filename"], inputs["pdf"]
                 )
-                last_page = int(document.get("total_pages") or 1)
+                # The letter's last page: the general conditions follow it, unsigned on.
+                last_page = letter_pages(inputs["pdf"]) or int(document.get("total_pages") or 1)
                 fields = await asyncio.to_thread(
                     signature_places,
                     inputs["pdf"],

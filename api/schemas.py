@@ -257,6 +257,20 @@ class TemplateOut(BaseModel):
     variables: list[str]
 
 
+class GeneralConditionsOut(BaseModel):
+    """The general conditions appended to the firm's letters: its own, or Sceau's default."""
+
+    source: Literal["default", "firm"]
+    name: str
+    format: Literal["docx", "pdf"]
+    content_type: str
+    sha256: str
+    size: int
+    # A PDF's page count; a .docx's depends on the letter's values.
+    pages: int | None
+    updated_at: datetime | None
+
+
 # --- requests and missions -----------------------------------------------------------------
 
 

@@ -44,7 +44,11 @@ from documents.processes import (
 
 __all__ = ["ConversionError", "convert_to_pdf", "pdf_text", "pdfa_part"]
 
-_PDF_FILTER = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
+# PDF/A-2b, and bookmarks as named destinations (as the pool's bridge exports).
+_PDF_FILTER = (
+    'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"},'
+    '"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
+)
 _DOCX_IMPORT_FILTER = "MS Word 2007 XML"
 _PDFAID_NS = "http://www.aiim.org/pdfa/ns/id/"
 _MAX_OUTPUT_IN_ERROR = 4000

@@ -95,7 +95,12 @@ def convert(desktop: Any, src: str, dst: str) -> tuple[dict[str, Any], Any]:
     try:
         if not document.supportsService("com.sun.star.text.TextDocument"):
             return {"ok": False, "kind": "input", "error": "not a text document"}, document
-        filter_data = uno.Any("[]com.sun.star.beans.PropertyValue", props(SelectPdfVersion=2))
+        # PDF/A-2b; the document's bookmarks become named destinations (the general
+        # conditions' start is one: esignature/places.py keeps signatures before it).
+        filter_data = uno.Any(
+            "[]com.sun.star.beans.PropertyValue",
+            props(SelectPdfVersion=2, ExportBookmarksToPDFDestination=True),
+        )
         arguments = (
             PropertyValue(Name="FilterName", Value=PDF_EXPORT_FILTER),
             PropertyValue(Name="FilterData", Value=filter_data),

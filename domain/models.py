@@ -286,3 +286,22 @@ class IdempotencyKey(SQLModel, table=True):
     fingerprint: str = Field(max_length=64)
     resource_id: str = Field(max_length=40)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class GeneralConditions(SQLModel, table=True):
+    """A firm's own general conditions (CGI), appended to its letters instead of Sceau's.
+
+    One per firm: an upload replaces the previous one (letters already filed keep theirs,
+    as PDFs), and deleting it brings back the default. The bytes are in the blob store.
+    """
+
+    id: str = _id("cgi")
+    firm_id: str = Field(foreign_key="firm.id", unique=True, max_length=40)
+    name: str = Field(max_length=200)
+    # "docx" or "pdf" (domain.general_conditions.ConditionsFormat).
+    format: str = Field(max_length=10)
+    sha256: str = Field(max_length=64)
+    size: int
+    # A PDF's page count; None for a .docx (its pages depend on the letter's values).
+    pages: int | None = None
+    updated_at: datetime = Field(default_factory=utcnow)

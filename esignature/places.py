@@ -1,5 +1,9 @@
 """Where each signer's box goes on the letter: under their name, found in the PDF's text.
 
+Only the letter's pages are searched: the general conditions appended after it (from the
+named destination `contracts.conditions.CONDITIONS_DESTINATION` on) are signed with the
+letter, not on.
+
 A letter template prints each representative's name above a "Signature" label (the default
 one does, in two columns); the box goes right under that label, or under the name when the
 template has no label. Fixed coordinates would put a box over text, or in the other
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from pypdf import PageObject, PdfReader
 from pypdf.errors import PdfReadError
 
+from contracts.conditions import CONDITIONS_DESTINATION
 from esignature.yousign import SignatureField
 
 # How far below a name its "Signature" label may be, and how far off its column.
@@ -55,10 +60,32 @@ def _page_runs(page: PageObject, number: int, height: float) -> list[TextRun]:
     return runs
 
 
+def _letter_page_count(reader: PdfReader) -> int:
+    """The pages before the general conditions' named destination; all when it is absent."""
+    pages = len(reader.pages)
+    for name, destination in reader.named_destinations.items():
+        if str(name).lstrip("/") == CONDITIONS_DESTINATION:
+            start = reader.get_destination_page_number(destination)
+            if start is not None and 0 < start <= pages:
+                return start
+    return pages
+
+
+def letter_pages(pdf: bytes) -> int | None:
+    """How many pages of the PDF are the letter's (the general conditions follow them);
+    None when the PDF cannot be read."""
+    try:
+        return _letter_page_count(PdfReader(io.BytesIO(pdf)))
+    except (PdfReadError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _pages_last_first(pdf: bytes) -> Iterator[tuple[int, tuple[float, float], list[TextRun]]]:
-    """Each page's number, width and height, and text runs, from the last page back."""
-    pages = PdfReader(io.BytesIO(pdf)).pages
-    for number in range(len(pages), 0, -1):
+    """Each of the letter's pages' number, width and height, and text runs, from the last
+    page back; the general conditions appended after the letter are not signed on."""
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = reader.pages
+    for number in range(_letter_page_count(reader), 0, -1):
         page = pages[number - 1]
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         yield number, (width, height), _page_runs(page, number, height)
