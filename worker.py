@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.letters import DocumentActivities, FilingActivities, new_converter_pool
+from activities.mail import MailActivities
 from activities.missions import change_line, record_transition, save_mission
 from activities.signature import SignatureActivities, record_signature_status
 from activities.work import create_follow_up_task, create_work
@@ -45,7 +46,7 @@ DATABASE_ACTIVITIES: list[Callable[..., Any]] = [
 
 
 def mission_activities(
-    signatures: SignatureActivities, filing: FilingActivities
+    signatures: SignatureActivities, filing: FilingActivities, mail: MailActivities | None = None
 ) -> list[Callable[..., Any]]:
     return [
         *DATABASE_ACTIVITIES,
@@ -55,6 +56,7 @@ def mission_activities(
         signatures.file_signed_letter,
         signatures.remind_signers,
         signatures.fetch_signature_status,
+        *([mail.send_mail] if mail is not None else []),
     ]
 
 
@@ -75,6 +77,7 @@ def build_workers(
     signatures: SignatureActivities,
     filing: FilingActivities,
     documents: DocumentActivities | None,
+    mail: MailActivities | None = None,
 ) -> list[Worker]:
     """A worker for each of ``queues``; the documents queue's needs ``documents``."""
     check_queues(queues)
@@ -85,7 +88,7 @@ def build_workers(
                 client,
                 task_queue=MISSIONS_QUEUE,
                 workflows=[MissionWorkflow, LetterPreviewWorkflow],
-                activities=mission_activities(signatures, filing),
+                activities=mission_activities(signatures, filing, mail),
                 activity_executor=executor,
             )
         )
@@ -179,6 +182,7 @@ async def run_workers() -> None:
                 SignatureActivities(yousign, blobs, settings),
                 FilingActivities(blobs),
                 DocumentActivities(pool, blobs, settings) if pool is not None else None,
+                MailActivities(settings),
             )
             log.info(
                 "workers polling %s; metrics %s",
