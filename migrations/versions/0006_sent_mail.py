@@ -21,9 +21,7 @@ def upgrade() -> None:
     op.create_table(
         "sentmail",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column(
-            "idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False
-        ),
+        sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("message_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("recipient", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
