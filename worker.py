@@ -48,6 +48,7 @@ DATABASE_ACTIVITIES: list[Callable[..., Any]] = [
 def mission_activities(
     signatures: SignatureActivities, filing: FilingActivities, mail: MailActivities | None = None
 ) -> list[Callable[..., Any]]:
+    mailing: list[Callable[..., Any]] = [] if mail is None else [mail.mails_for, mail.send_mail]
     return [
         *DATABASE_ACTIVITIES,
         filing.file_letter,
@@ -56,7 +57,7 @@ def mission_activities(
         signatures.file_signed_letter,
         signatures.remind_signers,
         signatures.fetch_signature_status,
-        *([mail.send_mail] if mail is not None else []),
+        *mailing,
     ]
 
 

@@ -1,5 +1,8 @@
-"""The activity that sends the workflows' e-mails, each once.
+"""The activities that send the workflows' e-mails, each once.
 
+``mails_for`` turns an occasion (what happened, in ids) into one message per recipient,
+reading names and addresses from the database; the workflow then runs ``send_mail`` for each,
+so that each message is retried on its own.
 ``send_mail`` looks the idempotency key up in ``sentmail`` (a retry after a success sends
 nothing), builds the French text, sends it over SMTP with a Message-ID derived from the key,
 then records it. A crash between the send and the record sends again on retry, but the same
@@ -18,11 +21,12 @@ from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from contracts.errors import ErrorType, failure, invalid
-from contracts.mail import MAIL_KEY_MAX, SEND_MAIL, MailInput, MailSent
+from contracts.errors import ErrorType, failure, invalid, not_found
+from contracts.mail import MAIL_KEY_MAX, MAILS_FOR, SEND_MAIL, MailInput, MailOccasion, MailSent
 from domain.db import session_scope
 from domain.mail import build_message, message_id, send
 from domain.mail_messages import MailText, compose, one_line
+from domain.mail_occasions import UnknownOccasion, mails_for
 from domain.models import SentMail
 from domain.settings import Settings
 
@@ -88,11 +92,24 @@ def record_sent(mail: MailInput, sent_id: str, subject: str) -> None:
             raise
 
 
+def occasion_mails(occasion: MailOccasion) -> list[MailInput]:
+    with session_scope(write=False) as session:
+        try:
+            return mails_for(session, occasion)
+        except UnknownOccasion as error:
+            raise not_found(str(error)) from error
+
+
 class MailActivities:
     """Built by the worker with the settings (the SMTP relay, the public URL of the pages)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+
+    @activity.defn(name=MAILS_FOR)
+    async def mails_for(self, occasion: MailOccasion) -> list[MailInput]:
+        """The messages ``occasion`` sends, one per recipient; nothing is sent here."""
+        return await asyncio.to_thread(occasion_mails, occasion)
 
     @activity.defn(name=SEND_MAIL)
     async def send_mail(self, mail: MailInput) -> MailSent:

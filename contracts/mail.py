@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-# The activity's name, so that workflows call it without importing its code.
+# The activities' names, so that workflows call them without importing their code:
+# `mails_for` turns what happened into the messages (one per recipient), `send_mail` sends one.
+MAILS_FOR = "mails_for"
 SEND_MAIL = "send_mail"
 # The longest idempotency key the `sentmail` table keeps.
 MAIL_KEY_MAX = 255
@@ -52,15 +54,39 @@ class MailInput:
     expires_on: str = ""
     # document_shared: the document's name.
     document_name: str = ""
-    # information_request: its title and due date.
+    # information_request: its title and due date, or several, one line each ("title — date").
     title: str = ""
     due_date: str = ""
+    items: list[str] = field(default_factory=list)
     # service_request: the services asked for, and the client's message.
     services: list[str] = field(default_factory=list)
     message: str = ""
     # letter_declined: who declined, and why.
     signer_name: str = ""
     reason: str = ""
+
+
+@dataclass
+class MailOccasion:
+    """What happened, in the ids a workflow knows; ``mails_for`` reads the rest (names,
+    addresses) from the database and answers one ``MailInput`` per recipient, keyed.
+
+    ``kind`` and the facts it uses: letter_to_sign — mission_id, letter_version,
+    signing_links (each signer's link by e-mail, from the provider), expires_on;
+    document_shared — document_id; information_request — mission_id (its open requests);
+    service_request — service_request_id; letter_declined — mission_id, letter_version,
+    signer_email, reason; letter_expired — mission_id, letter_version, expires_on.
+    """
+
+    kind: str
+    mission_id: str = ""
+    letter_version: int = 0
+    signing_links: dict[str, str] = field(default_factory=dict)
+    expires_on: str = ""
+    signer_email: str = ""
+    reason: str = ""
+    document_id: str = ""
+    service_request_id: str = ""
 
 
 @dataclass

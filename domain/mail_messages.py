@@ -97,17 +97,26 @@ def document_shared(mail: MailInput, link: str) -> MailText:
 
 
 def information_request(mail: MailInput, link: str) -> MailText:
-    require(mail, "title", "link")
-    title, firm = one_line(mail.title), sender(mail)
-    mission = one_line(mail.mission_name)
-    due = french_date(mail.due_date)
+    if not mail.items:
+        require(mail, "title")
+    require(mail, "link")
+    firm, mission = sender(mail), one_line(mail.mission_name)
+    for_mission = f" pour la mission « {mission} »" if mission else ""
+    if mail.items:
+        subject = f"{len(mail.items)} demandes d'informations de {firm}"
+        if len(mail.items) == 1:
+            subject = f"Nouvelle demande d'informations : {one_line(mail.items[0])}"
+        asked = "\n".join(f"- {one_line(item)}" for item in mail.items)
+        due = ""
+    else:
+        title = one_line(mail.title)
+        subject = f"Nouvelle demande d'informations : {title}"
+        asked, due = f"« {title} »", french_date(mail.due_date)
     return MailText(
-        subject=f"Nouvelle demande d'informations : {title}",
+        subject=subject,
         body=body(
             greeting(mail),
-            f"{firm} a besoin d'informations de votre part"
-            + (f" pour la mission « {mission} »" if mission else "")
-            + f" :\n« {title} »",
+            f"{firm} a besoin d'informations de votre part{for_mission} :\n{asked}",
             f"À transmettre au plus tard le {due}." if due else "",
             f"Répondez depuis votre espace client, avec vos fichiers le cas échéant :\n{link}",
             f"Cordialement,\n{firm}",

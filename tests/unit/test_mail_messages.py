@@ -169,3 +169,25 @@ def test_keys_name_the_occurrence_and_are_bounded() -> None:
     )
     with pytest.raises(ValueError):
         mail_key(MailKind.document_shared, "x" * 300)
+
+
+def test_several_information_requests_come_in_one_message() -> None:
+    items = [
+        "Relevés bancaires (01/2027) — avant le 31/01/2027",
+        "Inventaire — avant le 31/12/2027",
+    ]
+    text = compose(
+        mail(MailKind.information_request, items=items, link="/client/information-requests"),
+        PUBLIC,
+    )
+    assert text.subject == "2 demandes d'informations de Cabinet Martin & Associés"
+    assert (
+        "a besoin d'informations de votre part pour la mission « Tenue comptable 2027 » :\n"
+        "- Relevés bancaires (01/2027) — avant le 31/01/2027\n"
+        "- Inventaire — avant le 31/12/2027\n\n"
+    ) in text.body
+    one = compose(
+        mail(MailKind.information_request, items=items[:1], link="/client/information-requests"),
+        PUBLIC,
+    )
+    assert one.subject == "Nouvelle demande d'informations : " + items[0]
