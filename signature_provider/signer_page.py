@@ -68,7 +68,11 @@ class Situation:
     can_act: bool = False
 
 
-def signer_situation(request: SignatureRequest, signer: Signer) -> Situation:
+def signer_situation(
+    request: SignatureRequest, signer: Signer, *, just_now: bool = False
+) -> Situation:
+    """``just_now``: the signer acted a moment ago (the page says so), else the link is used."""
+    already = "" if just_now else "déjà "
     if signer.status == "signed":
         when = french_time(signer.signed_at)
         if request.status == DONE:
@@ -77,11 +81,12 @@ def signer_situation(request: SignatureRequest, signer: Signer) -> Situation:
             detail = "Le document attend encore la signature d'un autre signataire."
         else:
             detail = status_sentence(request)
-        return Situation(f"Vous avez déjà signé ce document, le {when}.", detail)
+        return Situation(f"Vous avez {already}signé ce document, le {when}.", detail)
     if signer.status == "declined":
         reason = (request.decline_information or {}).get("reason", "")
         return Situation(
-            f"Vous avez refusé de signer ce document, le {french_time(signer.declined_at)}.",
+            f"Vous avez {already}refusé de signer ce document, le "
+            f"{french_time(signer.declined_at)}.",
             f"Motif : {reason}" if reason else "",
         )
     if request.status != ONGOING:
@@ -132,7 +137,7 @@ def render_signer_page(
     return TEMPLATES.get_template("signer.html").render(
         request=request,
         signer=signer,
-        situation=signer_situation(request, signer),
+        situation=signer_situation(request, signer, just_now=bool(notice)),
         filename=signable_filename(request),
         token=token,
         notice=notice,

@@ -202,6 +202,10 @@ async def test_refusing_with_a_reason(provider: ProviderProcess, receiver: Webho
         assert event.signer_email == SIGNERS[0][2]
         assert (await client.get(request["id"]))["decline_information"]["reason"] == reason
 
+        # The used link says so, and offers nothing more to click.
+        used = await open_page(browser, client_link)
+        assert "Vous avez déjà refusé de signer ce document" in used.text
+        assert used.forms == []
         # The other signer's link now says the document was refused.
         other = await open_page(browser, firm_link)
         assert "Ce document a été refusé par un signataire" in other.text
