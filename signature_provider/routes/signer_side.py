@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Request, Response
 
 from signature_provider import signer_actions
 from signature_provider.bodies import DeclineBody, SignBody
-from signature_provider.errors import not_found
+from signature_provider.errors import ApiError, not_found
 from signature_provider.state import State, base_url
 from signature_provider.views import request_view
+
+
+async def same_site_only(http: Request, origin: Annotated[str | None, Header()] = None) -> None:
+    """A browser names the page a post comes from in ``Origin``: only the provider's own pages
+    may use these controls (an empty cross-site form would otherwise sign for everyone).
+    Scripts and tests send no ``Origin``."""
+    if origin is not None and origin.rstrip("/") != str(http.base_url).rstrip("/"):
+        raise ApiError(403, "forbidden", "Cross-site requests are refused.")
+
 
 router = APIRouter(prefix="/signer/{request_id}")
 
@@ -36,7 +45,7 @@ async def signer_document(request_id: str, state: State) -> Response:
     )
 
 
-@router.post("/sign")
+@router.post("/sign", dependencies=[Depends(same_site_only)])
 async def sign(
     request_id: str,
     state: State,
@@ -50,7 +59,7 @@ async def sign(
     }
 
 
-@router.post("/decline")
+@router.post("/decline", dependencies=[Depends(same_site_only)])
 async def decline(
     request_id: str, body: DeclineBody, state: State, http: Request
 ) -> dict[str, Any]:

@@ -230,6 +230,12 @@ async def test_a_form_posted_from_elsewhere_is_refused(provider: ProviderProcess
         other_token = Page(other.text).form("Signer").fields["token"]
         assert other_token != sign.fields["token"]
         assert (await browser.post(url, data={"token": other_token})).status_code == 403
+        # Nor do the JSON controls take an empty form posted by another site's page.
+        elsewhere = {"Origin": "http://attacker.example"}
+        for action, fields in (("sign", {}), ("decline", {"reason": "x"})):
+            control = f"{provider.root_url}/signer/{request['id']}/{action}"
+            refused = await browser.post(control, data=fields, headers=elsewhere)
+            assert refused.status_code == 403
         current = await client.get(request["id"])
         assert current["status"] == "ongoing"
         assert [s["status"] for s in current["signers"]] == ["notified", "notified"]
