@@ -73,9 +73,11 @@ class MailOccasion:
 
     ``kind`` and the facts it uses: letter_to_sign — mission_id, letter_version,
     signing_links (each signer's link by e-mail, from the provider), expires_on;
-    document_shared — document_id; information_request — mission_id (its open requests);
-    service_request — service_request_id; letter_declined — mission_id, letter_version,
-    signer_email, reason; letter_expired — mission_id, letter_version, expires_on.
+    document_shared — document_id, or document_key (its GED key, e.g. the signed letter's
+    ``signed_key("signed_letter", mission, version)``); information_request — mission_id
+    (its open requests); service_request — service_request_id; letter_declined —
+    mission_id, letter_version, signer_email, reason; letter_expired — mission_id,
+    letter_version, expires_on.
     """
 
     kind: str
@@ -86,6 +88,7 @@ class MailOccasion:
     signer_email: str = ""
     reason: str = ""
     document_id: str = ""
+    document_key: str = ""
     service_request_id: str = ""
 
 

@@ -20,6 +20,7 @@ from domain.models import (
     Client,
     Document,
     Firm,
+    Folder,
     Mission,
     PortalUser,
     Service,
@@ -142,9 +143,17 @@ def to_firm_signer(session: Session, occasion: MailOccasion, kind: MailKind) -> 
 
 
 def document_shared(session: Session, occasion: MailOccasion) -> list[MailInput]:
-    document = session.get(Document, occasion.document_id)
+    """The client's portal users, when the document lies in a folder shared with them."""
+    document = (
+        session.get(Document, occasion.document_id)
+        if occasion.document_id
+        else session.exec(select(Document).where(Document.key == occasion.document_key)).first()
+    )
     if document is None:
-        raise UnknownOccasion(f"document {occasion.document_id}")
+        raise UnknownOccasion(f"document {occasion.document_id or occasion.document_key}")
+    folder = session.get(Folder, document.folder_id)
+    if folder is None or not folder.shared_with_client:
+        return []
     firm = session.get(Firm, document.firm_id)
     client = session.get(Client, document.client_id)
     assert firm is not None and client is not None
@@ -176,7 +185,7 @@ def information_request(session: Session, occasion: MailOccasion) -> list[MailIn
                 WorkItem.kind == WorkKind.information_request,
                 WorkItem.status == WorkStatus.open,
             )
-            .order_by(col(WorkItem.due_date), col(WorkItem.id))
+            .order_by(col(WorkItem.due_date), col(WorkItem.title))
         )
     )
     if not items:

@@ -17,7 +17,7 @@ from activities.work import create_work
 from contracts.mail import MailInput, MailKind, MailOccasion
 from domain.db import get_engine
 from domain.enums import DocumentKind, Role
-from domain.models import Document, PortalUser, ServiceRequest, SignatureRequest, Staff
+from domain.models import Document, Folder, PortalUser, ServiceRequest, SignatureRequest, Staff
 from domain.settings import Settings
 from tests.integration.database import database  # noqa: F401
 from tests.integration.test_mail import catcher  # noqa: F401
@@ -182,7 +182,18 @@ async def test_portal_users_hear_of_shared_documents_and_information_requests(
         session.add(document)
         session.commit()
         document_id = document.id
+    # In a private folder, nobody is told; once the folder is shared, each portal user is.
+    private = await mails_for(MailOccasion(kind=MailKind.document_shared, document_id=document_id))
+    assert private == []
+    with Session(get_engine()) as session:
+        folder = session.get(Folder, mission.folder_id)
+        assert folder is not None
+        folder.shared_with_client = True
+        session.add(folder)
+        session.commit()
     shared = await mails_for(MailOccasion(kind=MailKind.document_shared, document_id=document_id))
+    by_key = await mails_for(MailOccasion(kind=MailKind.document_shared, document_key="test:bilan"))
+    assert by_key == shared
     assert [(m.to_email, m.document_name, m.link) for m in shared] == [
         ("compta@dupont.example", "Bilan 2024.pdf", "/client/documents"),
         ("jean@dupont.example", "Bilan 2024.pdf", "/client/documents"),
@@ -197,7 +208,10 @@ async def test_portal_users_hear_of_shared_documents_and_information_requests(
     # (the yearly line): the open requests in one message, in the order they fall due.
     assert len(asked[0].items) == 13
     assert asked[0].items[0] == "Relevés bancaires (01/2024) — avant le 31/01/2024"
-    assert asked[0].items[-1] == "Relevés bancaires — avant le 31/12/2024"
+    assert set(asked[0].items[-2:]) == {
+        "Relevés bancaires (12/2024) — avant le 31/12/2024",
+        "Relevés bancaires — avant le 31/12/2024",
+    }
     again = await mails_for(
         MailOccasion(kind=MailKind.information_request, mission_id=mission.mission_id)
     )
