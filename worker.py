@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.letters import DocumentActivities, FilingActivities, new_converter_pool
+from activities.mail import MailActivities
 from activities.missions import change_line, record_transition, save_mission
 from activities.signature import SignatureActivities, record_signature_status
 from activities.work import create_follow_up_task, create_work
@@ -45,8 +46,9 @@ DATABASE_ACTIVITIES: list[Callable[..., Any]] = [
 
 
 def mission_activities(
-    signatures: SignatureActivities, filing: FilingActivities
+    signatures: SignatureActivities, filing: FilingActivities, mail: MailActivities | None = None
 ) -> list[Callable[..., Any]]:
+    mailing: list[Callable[..., Any]] = [] if mail is None else [mail.mails_for, mail.send_mail]
     return [
         *DATABASE_ACTIVITIES,
         filing.file_letter,
@@ -55,6 +57,7 @@ def mission_activities(
         signatures.file_signed_letter,
         signatures.remind_signers,
         signatures.fetch_signature_status,
+        *mailing,
     ]
 
 
@@ -75,6 +78,7 @@ def build_workers(
     signatures: SignatureActivities,
     filing: FilingActivities,
     documents: DocumentActivities | None,
+    mail: MailActivities | None = None,
 ) -> list[Worker]:
     """A worker for each of ``queues``; the documents queue's needs ``documents``."""
     check_queues(queues)
@@ -85,7 +89,7 @@ def build_workers(
                 client,
                 task_queue=MISSIONS_QUEUE,
                 workflows=[MissionWorkflow, LetterPreviewWorkflow],
-                activities=mission_activities(signatures, filing),
+                activities=mission_activities(signatures, filing, mail),
                 activity_executor=executor,
             )
         )
@@ -179,6 +183,7 @@ async def run_workers() -> None:
                 SignatureActivities(yousign, blobs, settings),
                 FilingActivities(blobs),
                 DocumentActivities(pool, blobs, settings) if pool is not None else None,
+                MailActivities(settings),
             )
             log.info(
                 "workers polling %s; metrics %s",

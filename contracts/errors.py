@@ -19,6 +19,12 @@ class ErrorType(StrEnum):
     provider_rejected = "ProviderRejected"
     provider_unavailable = "ProviderUnavailable"
     conversion_failed = "ConversionFailed"
+    # The mail relay refused a message for good (a 5xx answer, an address that cannot be):
+    # raised non-retryable by the mail activity itself. Kept out of NON_RETRYABLE_ERRORS, whose
+    # tuple is part of every recorded retry policy.
+    mail_rejected = "MailRejected"
+    # The relay could not be reached or answered "try later" (4xx): retried.
+    mail_unavailable = "MailUnavailable"
 
 
 # What retrying cannot fix: every workflow names these in its retry policies. (In this order:

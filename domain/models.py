@@ -305,3 +305,16 @@ class GeneralConditions(SQLModel, table=True):
     # A PDF's page count; None for a .docx (its pages depend on the letter's values).
     pages: int | None = None
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SentMail(SQLModel, table=True):
+    """An e-mail the mail activity sent: one row per idempotency key, so a retry sends none."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, max_length=255)
+    # The message's Message-ID (domain/mail.py), the same for every attempt under the key.
+    message_id: str = Field(max_length=100)
+    kind: str = Field(max_length=40)
+    recipient: str = Field(max_length=320)
+    subject: str = Field(max_length=500)
+    sent_at: datetime = Field(default_factory=utcnow)

@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     # STARTTLS after connecting (a relay on 587); the local catcher speaks plain SMTP.
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    # Where people reach Sceau's pages, for the links in e-mails (empty: the API's own address).
+    public_url: str = ""
 
     # --- `sceau run`'s demo firm and a production Temporal (docs/operations.md) ---
     # The API's /readyz waits for the demo firm (the marker `demo.json` in the data
@@ -144,6 +146,11 @@ class Settings(BaseSettings):
     def mail_dir(self) -> Path:
         """Where the local catcher keeps the messages it received."""
         return self.data_dir / "mail"
+
+    @property
+    def resolved_public_url(self) -> str:
+        """The root of Sceau's pages, without a trailing slash."""
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
     @property
     def scratch_dir(self) -> Path:

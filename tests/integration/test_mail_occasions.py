@@ -1,0 +1,249 @@
+"""Who hears of what by e-mail: each occasion of a mission turned into one message per
+recipient (names and addresses from the database, SQLite and PostgreSQL), then sent to the
+local catcher once however often the occasion is looked at."""
+
+from __future__ import annotations
+
+from email import message_from_bytes
+from email.policy import default
+
+import pytest
+from sqlmodel import Session
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.mail import MailActivities
+from activities.work import create_work
+from contracts.mail import MailInput, MailKind, MailOccasion
+from domain.db import get_engine
+from domain.enums import DocumentKind, Role
+from domain.models import Document, Folder, PortalUser, ServiceRequest, SignatureRequest, Staff
+from domain.settings import Settings
+from tests.integration.database import database  # noqa: F401
+from tests.integration.test_mail import catcher  # noqa: F401
+from tests.integration.test_mission_activities import CLIENT_NAME, Setup, build, drafted_mission
+
+pytestmark = pytest.mark.usefixtures("database")
+
+CLIENT_LINK = "http://127.0.0.1:8100/signer/req-1?signer_id=client-1"
+FIRM_LINK = "http://127.0.0.1:8100/signer/req-1?signer_id=firm-1"
+
+
+@pytest.fixture
+def mission() -> Setup:
+    """A drafted mission with its letter v1 sent for signature and its year's work created,
+    two portal users for the client and an admin for the firm."""
+    with Session(get_engine()) as session:
+        setup = build(session)
+    drafted_mission(setup)
+    create_work(setup.mission_id)
+    with Session(get_engine()) as session:
+        session.add_all(
+            [
+                PortalUser(
+                    firm_id=setup.firm_id,
+                    client_id=setup.client_id,
+                    email="jean@dupont.example",
+                    first_name="Jean",
+                    last_name="Dupont",
+                ),
+                PortalUser(
+                    firm_id=setup.firm_id, client_id=setup.client_id, email="compta@dupont.example"
+                ),
+                Staff(
+                    firm_id=setup.firm_id,
+                    email="admin@martin.example",
+                    first_name="Paul",
+                    last_name="Martin",
+                    title="Associé",
+                    role=Role.admin,
+                ),
+                SignatureRequest(
+                    mission_id=setup.mission_id,
+                    letter_version=1,
+                    provider="yousign",
+                    provider_request_id="req-1",
+                    status="ongoing",
+                    signers=[
+                        {
+                            "role": "client",
+                            "first_name": "Jean",
+                            "last_name": "Dupont",
+                            "email": "jean@dupont.example",
+                            "status": "pending",
+                        },
+                        {
+                            "role": "firm",
+                            "first_name": "Claire",
+                            "last_name": "Martin",
+                            "email": "claire@martin.example",
+                            "status": "pending",
+                        },
+                    ],
+                ),
+            ]
+        )
+        session.commit()
+    return setup
+
+
+async def mails_for(occasion: MailOccasion) -> list[MailInput]:
+    found: list[MailInput] = await ActivityEnvironment().run(
+        MailActivities(Settings()).mails_for, occasion
+    )
+    return found
+
+
+def sign_occasion(setup: Setup) -> MailOccasion:
+    return MailOccasion(
+        kind=MailKind.letter_to_sign,
+        mission_id=setup.mission_id,
+        letter_version=1,
+        signing_links={"jean@dupont.example": CLIENT_LINK, "claire@martin.example": FIRM_LINK},
+        expires_on="2024-02-14",
+    )
+
+
+async def test_each_signer_gets_their_own_link_once(
+    mission: Setup, request: pytest.FixtureRequest
+) -> None:
+    port, directory = request.getfixturevalue("catcher")
+    mails = await mails_for(sign_occasion(mission))
+    assert [(m.to_email, m.to_name, m.link) for m in mails] == [
+        ("jean@dupont.example", "Jean Dupont", CLIENT_LINK),
+        ("claire@martin.example", "Claire Martin", FIRM_LINK),
+    ]
+    assert [m.idempotency_key for m in mails] == [
+        f"mail:letter_to_sign:{mission.mission_id}:v1:client",
+        f"mail:letter_to_sign:{mission.mission_id}:v1:firm",
+    ]
+    assert {m.client_name for m in mails} == {CLIENT_NAME}
+    assert {m.mission_name for m in mails} == {"Mission comptable 2024"}
+
+    activities = MailActivities(Settings(smtp_port=port))
+    for _ in range(2):  # the occasion looked at again: nothing more is sent
+        for mail in await mails_for(sign_occasion(mission)):
+            await ActivityEnvironment().run(activities.send_mail, mail)
+    caught = [
+        message_from_bytes(path.read_bytes(), policy=default)
+        for path in sorted(directory.glob("*.eml"))
+    ]
+    assert [m["To"] for m in caught] == [
+        "Jean Dupont <jean@dupont.example>",
+        "Claire Martin <claire@martin.example>",
+    ]
+    client_body = caught[0].get_content().replace("\r\n", "\n")
+    assert f"ouvrez ce lien :\n{CLIENT_LINK}\n" in client_body
+    assert "Il est valable jusqu'au 14/02/2024 inclus." in client_body
+    assert CLIENT_NAME in client_body
+
+
+async def test_staff_hear_of_a_declined_or_expired_letter(mission: Setup) -> None:
+    declined = await mails_for(
+        MailOccasion(
+            kind=MailKind.letter_declined,
+            mission_id=mission.mission_id,
+            letter_version=1,
+            signer_email="jean@dupont.example",
+            reason="Trop cher",
+        )
+    )
+    assert [(m.to_email, m.signer_name, m.reason, m.link) for m in declined] == [
+        (
+            "claire@martin.example",
+            "Jean Dupont",
+            "Trop cher",
+            f"/app/missions/{mission.mission_id}",
+        )
+    ]
+    expired = await mails_for(
+        MailOccasion(kind=MailKind.letter_expired, mission_id=mission.mission_id, letter_version=1)
+    )
+    assert [(m.to_email, m.idempotency_key) for m in expired] == [
+        ("claire@martin.example", f"mail:letter_expired:{mission.mission_id}:v1:firm")
+    ]
+
+
+async def test_portal_users_hear_of_shared_documents_and_information_requests(
+    mission: Setup,
+) -> None:
+    with Session(get_engine()) as session:
+        document = Document(
+            key="test:bilan",
+            firm_id=mission.firm_id,
+            client_id=mission.client_id,
+            folder_id=mission.folder_id,
+            kind=DocumentKind.letter,
+            name="Bilan 2024.pdf",
+            sha256="0" * 64,
+            size=1,
+            content_type="application/pdf",
+        )
+        session.add(document)
+        session.commit()
+        document_id = document.id
+    # In a private folder, nobody is told; once the folder is shared, each portal user is.
+    private = await mails_for(MailOccasion(kind=MailKind.document_shared, document_id=document_id))
+    assert private == []
+    with Session(get_engine()) as session:
+        folder = session.get(Folder, mission.folder_id)
+        assert folder is not None
+        folder.shared_with_client = True
+        session.add(folder)
+        session.commit()
+    shared = await mails_for(MailOccasion(kind=MailKind.document_shared, document_id=document_id))
+    by_key = await mails_for(MailOccasion(kind=MailKind.document_shared, document_key="test:bilan"))
+    assert by_key == shared
+    assert [(m.to_email, m.document_name, m.link) for m in shared] == [
+        ("compta@dupont.example", "Bilan 2024.pdf", "/client/documents"),
+        ("jean@dupont.example", "Bilan 2024.pdf", "/client/documents"),
+    ]
+    assert len({m.idempotency_key for m in shared}) == 2
+
+    asked = await mails_for(
+        MailOccasion(kind=MailKind.information_request, mission_id=mission.mission_id)
+    )
+    assert [m.to_email for m in asked] == ["compta@dupont.example", "jean@dupont.example"]
+    # Bank statements at the end of each month of 2024 (the monthly line), and once a year
+    # (the yearly line): the open requests in one message, in the order they fall due.
+    assert len(asked[0].items) == 13
+    assert asked[0].items[0] == "Relevés bancaires (01/2024) — avant le 31/01/2024"
+    assert set(asked[0].items[-2:]) == {
+        "Relevés bancaires (12/2024) — avant le 31/12/2024",
+        "Relevés bancaires — avant le 31/12/2024",
+    }
+    again = await mails_for(
+        MailOccasion(kind=MailKind.information_request, mission_id=mission.mission_id)
+    )
+    assert [m.idempotency_key for m in again] == [m.idempotency_key for m in asked]
+
+
+async def test_admins_hear_of_a_client_s_request(mission: Setup) -> None:
+    with Session(get_engine()) as session:
+        request = ServiceRequest(
+            firm_id=mission.firm_id,
+            client_id=mission.client_id,
+            service_ids=[mission.service_id],
+            message="Pour notre nouveau magasin",
+            mission_id=mission.mission_id,
+        )
+        session.add(request)
+        session.commit()
+        request_id = request.id
+    (mail,) = await mails_for(
+        MailOccasion(kind=MailKind.service_request, service_request_id=request_id)
+    )
+    assert (mail.to_email, mail.services, mail.message, mail.link) == (
+        "admin@martin.example",
+        ["Tenue comptable"],
+        "Pour notre nouveau magasin",
+        f"/app/service-requests/{request_id}",
+    )
+
+
+async def test_an_unknown_occasion_is_not_retried(mission: Setup) -> None:
+    with pytest.raises(ApplicationError) as error:
+        await mails_for(
+            MailOccasion(kind=MailKind.letter_to_sign, mission_id="msn_none", letter_version=1)
+        )
+    assert (error.value.type, error.value.non_retryable) == ("NotFound", True)
