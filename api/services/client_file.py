@@ -1,0 +1,216 @@
+"""A client's file as the staff's pages show it: the searchable list, and each tab of a client.
+
+Read-only; the functions take a ``Session`` and run in a worker thread (``reading``). Another
+firm's client answers 404 exactly as a missing one (``firm_row``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, col, func, or_, select
+
+from api.deps import firm_row
+from api.missions_view import missions_out
+from api.routers.audit import firm_entries
+from api.schemas import AuditOut, MissionOut
+from api.services.home import service_names
+from domain.enums import WorkKind
+from domain.models import (
+    AuditEntry,
+    Client,
+    Document,
+    Folder,
+    Mission,
+    Representative,
+    ServiceRequest,
+    WorkItem,
+)
+
+SEARCH_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    id: str
+    name: str
+    legal_form: str
+    siren: str
+    missions: int
+
+
+def search_clients(session: Session, firm_id: str, query: str = "") -> list[ClientRow]:
+    """The firm's clients by name, those whose name or SIREN holds ``query`` (one query)."""
+    missions = (
+        select(Mission.client_id, func.count().label("missions"))
+        .where(Mission.firm_id == firm_id)
+        .group_by(col(Mission.client_id))
+        .subquery()
+    )
+    statement = (
+        select(Client, func.coalesce(missions.c.missions, 0))
+        .outerjoin(missions, missions.c.client_id == col(Client.id))
+        .where(Client.firm_id == firm_id)
+    )
+    words = query.strip().lower()
+    if words:
+        pattern = f"%{_escape_like(words)}%"
+        statement = statement.where(
+            or_(
+                func.lower(col(Client.name)).like(pattern, escape="\\"),
+                func.replace(col(Client.siren), " ", "").like(
+                    pattern.replace(" ", ""), escape="\\"
+                ),
+            )
+        )
+    rows = session.exec(statement.order_by(col(Client.name)).limit(SEARCH_LIMIT)).all()
+    return [
+        ClientRow(client.id, client.name, client.legal_form, client.siren, int(count))
+        for client, count in rows
+    ]
+
+
+def _escape_like(text: str) -> str:
+    # What the person typed is text, never a pattern: `%` and `_` match themselves.
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class ClientHeader:
+    client: Client
+    representatives: list[Representative]
+
+
+def client_header(session: Session, firm_id: str, client_id: str) -> ClientHeader:
+    client = firm_row(session, Client, firm_id, client_id, "client")
+    representatives = session.exec(
+        select(Representative)
+        .where(Representative.client_id == client.id)
+        .order_by(col(Representative.last_name), col(Representative.first_name))
+    ).all()
+    return ClientHeader(client, list(representatives))
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    id: str
+    status: str
+    services: list[str]
+    message: str
+    created_at: datetime
+    mission_id: str
+
+
+@dataclass(frozen=True)
+class Prestations:
+    requests: list[RequestRow]
+    missions: list[MissionOut]
+
+
+def prestations(session: Session, firm_id: str, client_id: str) -> Prestations:
+    """The client's service requests (newest first) and missions (newest first)."""
+    requests = session.exec(
+        select(ServiceRequest)
+        .where(ServiceRequest.firm_id == firm_id, ServiceRequest.client_id == client_id)
+        .order_by(col(ServiceRequest.created_at).desc())
+    ).all()
+    names = service_names(
+        session, firm_id, {service_id for request in requests for service_id in request.service_ids}
+    )
+    missions = session.exec(
+        select(Mission)
+        .where(Mission.firm_id == firm_id, Mission.client_id == client_id)
+        .order_by(col(Mission.created_at).desc())
+    ).all()
+    return Prestations(
+        requests=[
+            RequestRow(
+                id=request.id,
+                status=request.status,
+                services=[names.get(service_id, service_id) for service_id in request.service_ids],
+                message=request.message,
+                created_at=request.created_at,
+                mission_id=request.mission_id,
+            )
+            for request in requests
+        ],
+        missions=missions_out(session, list(missions)),
+    )
+
+
+@dataclass
+class FolderNode:
+    folder: Folder
+    documents: list[Document] = field(default_factory=list)
+    children: list[FolderNode] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DocumentSpace:
+    tree: list[FolderNode]
+    folders: list[Folder]
+
+
+def document_space(session: Session, client_id: str) -> DocumentSpace:
+    """The client's folders as a tree, each with its documents (two queries)."""
+    folders = list(
+        session.exec(
+            select(Folder).where(Folder.client_id == client_id).order_by(col(Folder.name))
+        ).all()
+    )
+    nodes = {folder.id: FolderNode(folder) for folder in folders}
+    documents = session.exec(
+        select(Document)
+        .where(Document.client_id == client_id)
+        .order_by(col(Document.created_at), col(Document.name))
+    )
+    for document in documents:
+        node = nodes.get(document.folder_id)
+        if node is not None:
+            node.documents.append(document)
+    roots: list[FolderNode] = []
+    for folder in folders:
+        parent = nodes.get(folder.parent_id) if folder.parent_id else None
+        (parent.children if parent is not None else roots).append(nodes[folder.id])
+    return DocumentSpace(roots, folders)
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    id: str
+    kind: WorkKind
+    title: str
+    due_date: date
+    status: str
+    answer: str | None
+    mission_id: str
+    mission_name: str
+
+
+def client_work(session: Session, client_id: str) -> list[WorkRow]:
+    """The client's tasks and information requests, by due date (one query)."""
+    rows = session.exec(
+        select(WorkItem, Mission.name)
+        .join(Mission, col(Mission.id) == col(WorkItem.mission_id))
+        .where(WorkItem.client_id == client_id)
+        .order_by(col(WorkItem.due_date), col(WorkItem.key))
+    ).all()
+    return [
+        WorkRow(
+            id=item.id,
+            kind=item.kind,
+            title=item.title,
+            due_date=item.due_date,
+            status=item.status,
+            answer=item.answer,
+            mission_id=item.mission_id,
+            mission_name=mission_name,
+        )
+        for item, mission_name in rows
+    ]
+
+
+def client_history(session: Session, firm_id: str, client_id: str) -> list[AuditOut]:
+    """The client's audit log, newest first (the API's per-client log, turned round)."""
+    return list(reversed(firm_entries(session, firm_id, col(AuditEntry.client_id) == client_id)))
