@@ -8,6 +8,7 @@ test keeps the screenshot of the page as it failed (``failed.png``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -21,14 +22,16 @@ import pytest
 # Nothing may fetch a browser build, whatever calls Playwright.
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from tests.e2e.stack import Stack, running_stack  # noqa: E402
-from tests.integration.database import fresh_database  # noqa: E402
+from tests.e2e.stack import Stack, running_stack
+from tests.integration.database import fresh_database
 
 CHROMIUM = Path(os.environ.get("SCEAU_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = Path(os.environ.get("SCEAU_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts")) / "browser"
+ARTIFACTS = (
+    Path(os.environ.get("SCEAU_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts")) / "browser"
+)
 
 
 @pytest.fixture(scope="session")
@@ -111,9 +114,9 @@ def open_visit(
     page.on("dialog", on_dialog)
     page.on(
         "console",
-        lambda message: visit.console_errors.append(message.text)
-        if message.type == "error"
-        else None,
+        lambda message: (
+            visit.console_errors.append(message.text) if message.type == "error" else None
+        ),
     )
     return visit, context
 
@@ -121,10 +124,9 @@ def open_visit(
 def close_visit(visit: Visit, context: Any, request: pytest.FixtureRequest) -> None:
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
-        try:
+        # The page may be gone; the earlier steps' screenshots stay either way.
+        with contextlib.suppress(Exception):
             visit.page.screenshot(path=str(visit.folder / "failed.png"), full_page=True)
-        except Exception:  # the page may be gone; the earlier steps' screenshots stay
-            pass
     context.close()
 
 
@@ -137,9 +139,7 @@ def visit(browser: Browser, stack: Stack, request: pytest.FixtureRequest) -> Ite
 
 
 @pytest.fixture
-def second_visit(
-    browser: Browser, stack: Stack, request: pytest.FixtureRequest
-) -> Iterator[Visit]:
+def second_visit(browser: Browser, stack: Stack, request: pytest.FixtureRequest) -> Iterator[Visit]:
     """Another person's browser: a second context beside ``visit``."""
     current, context = open_visit(browser, stack, request, "-second")
     yield current
