@@ -123,6 +123,16 @@ class Settings(BaseSettings):
     # Temporal Cloud's API key (sent as a bearer token); it turns TLS on unless told not to.
     temporal_api_key: str = ""
 
+    # --- The pages for people (web/) ---
+    # A browser session lasts this long after sign-in (sign-out ends it sooner).
+    web_session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # The e-mailed one-time links: a client's sign-in, a staff member's invitation.
+    sign_in_link_minutes: int = Field(default=15, ge=1, le=60)
+    invitation_link_hours: int = Field(default=72, ge=1, le=24 * 14)
+    # The address the e-mailed links start with (https://sceau.cabinet.example); empty: the
+    # API's own, http://SCEAU_API_HOST:SCEAU_API_PORT.
+    public_url: str = ""
+
     @field_validator("temporal_tls", mode="before")
     @classmethod
     def _unset_is_auto(cls, value: object) -> object:
@@ -131,6 +141,10 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'sceau.db'}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
     @property
     def queues(self) -> list[str]:
