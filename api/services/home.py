@@ -106,9 +106,7 @@ def service_names(session: Session, firm_id: str, ids: set[str]) -> dict[str, st
     if not ids:
         return {}
     found = session.exec(
-        select(Service.id, Service.name).where(
-            Service.firm_id == firm_id, col(Service.id).in_(ids)
-        )
+        select(Service.id, Service.name).where(Service.firm_id == firm_id, col(Service.id).in_(ids))
     )
     return dict(found.all())
 

@@ -36,28 +36,34 @@ pytestmark = pytest.mark.usefixtures("database")
 TODAY = date(2025, 3, 10)
 
 
-def mission(session: Session, firm_id: str, client_id: str, name: str, status: str) -> str:
-    row = Mission(
-        id=new_id("mis"), firm_id=firm_id, client_id=client_id, name=name, status=status
-    )
+def mission(
+    session: Session, firm_id: str, client_id: str, name: str, status: MissionStatus
+) -> str:
+    row = Mission(id=new_id("mis"), firm_id=firm_id, client_id=client_id, name=name, status=status)
     session.add(row)
     session.flush()
     return row.id
 
 
 def work(
-    session: Session, setup: Setup, mission_id: str, title: str, due: date, **extra: object
+    session: Session,
+    given: Setup,
+    mission_id: str,
+    title: str,
+    due: date,
+    kind: WorkKind = WorkKind.task,
+    status: WorkStatus = WorkStatus.open,
 ) -> None:
     session.add(
         WorkItem(
             key=new_id("key"),
-            firm_id=setup.firm_id,
-            client_id=setup.client_id,
+            firm_id=given.firm_id,
+            client_id=given.client_id,
             mission_id=mission_id,
-            kind=extra.pop("kind", WorkKind.task),
+            kind=kind,
             title=title,
             due_date=due,
-            **extra,
+            status=status,
         )
     )
 
@@ -71,7 +77,7 @@ def signers(reminders: int, signed: bool) -> list[dict[str, object]]:
     ]  # fmt: skip
 
 
-def fill(setup: Setup) -> dict[str, str]:
+def fill(setup: Setup) -> dict[str, str]:  # noqa: F811
     """Two open requests and a converted one; missions in four statuses; two letters out for
     signature (one sent twice); work due around TODAY. And another firm with the same."""
     ids: dict[str, str] = {}
@@ -110,7 +116,7 @@ def fill(setup: Setup) -> dict[str, str]:
         )  # fmt: skip
         session.add(other_service)
         session.flush()
-        for created, services, status in (
+        for created, services, request_status in (
             (sent, [setup.service_id, other_service.id], ServiceRequestStatus.open),
             (sent - timedelta(days=1), [other_service.id], ServiceRequestStatus.open),
             (sent, [setup.service_id], ServiceRequestStatus.converted),
@@ -118,7 +124,7 @@ def fill(setup: Setup) -> dict[str, str]:
             session.add(
                 ServiceRequest(
                     firm_id=setup.firm_id, client_id=setup.client_id, service_ids=services,
-                    message="Bonjour & merci", status=status, mission_id=new_id("mis"),
+                    message="Bonjour & merci", status=request_status, mission_id=new_id("mis"),
                     created_at=created,
                 )
             )  # fmt: skip
@@ -136,7 +142,9 @@ def fill(setup: Setup) -> dict[str, str]:
         stranger = Client(firm_id=other.id, name="Client d'un autre cabinet")
         session.add(stranger)
         session.flush()
-        theirs = mission(session, other.id, stranger.id, "Leur mission", "awaiting_signature")
+        theirs = mission(
+            session, other.id, stranger.id, "Leur mission", MissionStatus.awaiting_signature
+        )
         session.add(
             SignatureRequest(
                 mission_id=theirs, letter_version=1, provider="yousign",
@@ -145,8 +153,8 @@ def fill(setup: Setup) -> dict[str, str]:
         )  # fmt: skip
         session.add(
             ServiceRequest(
-                firm_id=other.id, client_id=stranger.id, service_ids=[], status="open",
-                mission_id=new_id("mis"),
+                firm_id=other.id, client_id=stranger.id, service_ids=[],
+                status=ServiceRequestStatus.open, mission_id=new_id("mis"),
             )
         )  # fmt: skip
         session.add(

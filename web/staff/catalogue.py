@@ -112,9 +112,7 @@ async def add_service(request: Request, visitor: StaffPage) -> Response:
         return await _catalogue_page(request, visitor, str(error), values, 422)
     staff = visitor.caller
     try:
-        await in_session(
-            lambda session: create_service(body, session, staff), actor=staff.actor
-        )
+        await in_session(lambda session: create_service(body, session, staff), actor=staff.actor)
     except ApiError as error:
         if error.status != 409:
             raise as_page_error(error) from None

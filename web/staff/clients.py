@@ -4,6 +4,8 @@ Historique); moving a document and opening one."""
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
+
 from fastapi import APIRouter, Request
 from sqlmodel import Session
 from starlette.responses import Response
@@ -43,9 +45,9 @@ async def clients(request: Request, visitor: StaffPage, q: str = "") -> Response
 async def _tab(request: Request, visitor: StaffPage, client_id: str, tab: str) -> Response:
     firm_id = visitor.firm_id
 
-    def read(session: Session) -> dict[str, object]:
+    def read(session: Session) -> dict[str, Any]:
         header = client_header(session, firm_id, client_id)
-        values: dict[str, object] = {"header": header, "client": header.client}
+        values: dict[str, Any] = {"header": header, "client": header.client}
         if tab == "prestations":
             values["prestations"] = prestations(session, firm_id, client_id)
         elif tab == "documents":

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from domain.money import FREQUENCY_ADVERBS
 from domain.enums import MissionStatus, ServiceRequestStatus, WorkKind, WorkStatus
+from domain.money import FREQUENCY_ADVERBS
 
 STATUS: dict[str, str] = {
     MissionStatus.requested: "Demandée",

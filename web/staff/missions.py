@@ -118,7 +118,9 @@ async def new_mission(
         "period_end": form.period_end.isoformat(),
         "frequency": Frequency.monthly.value,
         "chosen": form.chosen,
-        "prices": {service.id: f"{service.price:.2f}".replace(".", ",") for service in form.services},
+        "prices": {
+            service.id: f"{service.price:.2f}".replace(".", ",") for service in form.services
+        },
         # One mission however often the form is sent (a double click, a reload after a
         # lost answer): the API's Idempotency-Key, made when the form is shown.
         "idempotency_key": uuid.uuid4().hex,

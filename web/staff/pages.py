@@ -36,9 +36,7 @@ MESSAGES = {
 }
 
 
-def page(
-    request: Request, template: str, status_code: int = 200, **context: Any
-) -> HTMLResponse:
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     return render(request, template, {**LABELS, **context}, status_code=status_code)
 
 
