@@ -261,8 +261,23 @@ def test_staff_adjust_a_request_then_create_its_mission(visit: Visit, stack: Sta
     expect(page.get_by_label("Nom de la mission")).to_have_value("Trop longue")
     visit.shot("mission-form-error")
 
-    # Annuler la mission, with a reason: the timeline says so.
+    # Modifier le prix on the mission page: the server's totals follow.
     page.goto(f"/app/missions/{asked['mission_id']}")
+    page.get_by_role("button", name="Modifier le prix de Tenue de la comptabilité").click()
+    price = page.get_by_label("Nouveau prix HT de Tenue de la comptabilité")
+    expect(price).to_be_focused()
+    price.fill("1 000")
+    page.get_by_role("button", name="Enregistrer le prix").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Le prix est modifié ; les totaux sont recalculés."
+    )
+    # 1 000 × 12 + 90 × 4 = 12 360 € excl. VAT.
+    expect(page.get_by_role("table", name="Totaux", exact=True)).to_contain_text(
+        euros("12 360,00 €")
+    )
+    visit.shot("price-changed")
+
+    # Annuler la mission, with a reason: the timeline says so.
     page.get_by_label("Motif de l'annulation").fill("Le client renonce & s'excuse")
     page.get_by_role("button", name="Annuler la mission").click()
     tracking = page.get_by_role("region", name="Suivi")
