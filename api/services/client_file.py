@@ -6,27 +6,30 @@ firm's client answers 404 exactly as a missing one (``firm_row``).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, or_, select
 
 from api.deps import firm_row
-from api.missions_view import missions_out
-from api.routers.audit import firm_entries
-from api.schemas import AuditOut, MissionOut
 from api.services.home import service_names
-from domain.enums import WorkKind
+from domain.enums import Frequency, MissionStatus, WorkKind
 from domain.models import (
     AuditEntry,
     Client,
     Document,
+    Firm,
     Folder,
     Mission,
+    MissionLine,
     Representative,
     ServiceRequest,
     WorkItem,
 )
+from domain.totals import PricedLine, totals_of
 
 SEARCH_LIMIT = 200
 
@@ -103,13 +106,28 @@ class RequestRow:
 
 
 @dataclass(frozen=True)
+class MissionRow:
+    id: str
+    name: str
+    status: MissionStatus
+    period_start: date | None
+    period_end: date | None
+    services: list[str]
+    excl_vat: Decimal
+
+
+@dataclass(frozen=True)
 class Prestations:
     requests: list[RequestRow]
-    missions: list[MissionOut]
+    missions: list[MissionRow]
 
 
 def prestations(session: Session, firm_id: str, client_id: str) -> Prestations:
-    """The client's service requests (newest first) and missions (newest first)."""
+    """The client's service requests and missions, newest first (four queries).
+
+    Each mission's yearly fees come from ``domain.totals``, as on the mission itself; only
+    the columns the list shows are read, so fifty missions stay quick.
+    """
     requests = session.exec(
         select(ServiceRequest)
         .where(ServiceRequest.firm_id == firm_id, ServiceRequest.client_id == client_id)
@@ -118,11 +136,32 @@ def prestations(session: Session, firm_id: str, client_id: str) -> Prestations:
     names = service_names(
         session, firm_id, {service_id for request in requests for service_id in request.service_ids}
     )
-    missions = session.exec(
-        select(Mission)
-        .where(Mission.firm_id == firm_id, Mission.client_id == client_id)
+    missions = session.execute(
+        select_columns(
+            col(Mission.id),
+            col(Mission.name),
+            col(Mission.status),
+            col(Mission.period_start),
+            col(Mission.period_end),
+        )
+        .where(col(Mission.firm_id) == firm_id, col(Mission.client_id) == client_id)
         .order_by(col(Mission.created_at).desc())
     ).all()
+    lines: dict[str, list[tuple[str, Decimal, Frequency]]] = defaultdict(list)
+    for mission_id, name, price, frequency in session.exec(
+        select(
+            col(MissionLine.mission_id),
+            col(MissionLine.name),
+            col(MissionLine.price),
+            col(MissionLine.frequency),
+        )
+        .join(Mission, col(Mission.id) == col(MissionLine.mission_id))
+        .where(Mission.firm_id == firm_id, Mission.client_id == client_id)
+        .order_by(col(MissionLine.position))
+    ):
+        lines[mission_id].append((name, price, Frequency(frequency)))
+    firm = session.get(Firm, firm_id)
+    vat_rate = firm.vat_rate if firm is not None else Decimal("20")
     return Prestations(
         requests=[
             RequestRow(
@@ -135,7 +174,21 @@ def prestations(session: Session, firm_id: str, client_id: str) -> Prestations:
             )
             for request in requests
         ],
-        missions=missions_out(session, list(missions)),
+        missions=[
+            MissionRow(
+                id=mission_id,
+                name=name,
+                status=MissionStatus(status),
+                period_start=start,
+                period_end=end,
+                services=[line[0] for line in lines[mission_id]],
+                excl_vat=totals_of(
+                    (PricedLine(price, frequency) for _, price, frequency in lines[mission_id]),
+                    vat_rate,
+                ).excl_vat,
+            )
+            for mission_id, name, status, start, end in missions
+        ],
     )
 
 
@@ -190,27 +243,53 @@ class WorkRow:
 
 def client_work(session: Session, client_id: str) -> list[WorkRow]:
     """The client's tasks and information requests, by due date (one query)."""
-    rows = session.exec(
-        select(WorkItem, Mission.name)
+    rows = session.execute(
+        select_columns(
+            col(WorkItem.id),
+            col(WorkItem.kind),
+            col(WorkItem.title),
+            col(WorkItem.due_date),
+            col(WorkItem.status),
+            col(WorkItem.answer),
+            col(WorkItem.mission_id),
+            col(Mission.name),
+        )
         .join(Mission, col(Mission.id) == col(WorkItem.mission_id))
-        .where(WorkItem.client_id == client_id)
+        .where(col(WorkItem.client_id) == client_id)
         .order_by(col(WorkItem.due_date), col(WorkItem.key))
     ).all()
     return [
-        WorkRow(
-            id=item.id,
-            kind=item.kind,
-            title=item.title,
-            due_date=item.due_date,
-            status=item.status,
-            answer=item.answer,
-            mission_id=item.mission_id,
-            mission_name=mission_name,
-        )
-        for item, mission_name in rows
+        WorkRow(item_id, WorkKind(kind), title, due, status, answer, mission_id, mission_name)
+        for item_id, kind, title, due, status, answer, mission_id, mission_name in rows
     ]
 
 
-def client_history(session: Session, firm_id: str, client_id: str) -> list[AuditOut]:
-    """The client's audit log, newest first (the API's per-client log, turned round)."""
-    return list(reversed(firm_entries(session, firm_id, col(AuditEntry.client_id) == client_id)))
+# The history tab shows the latest entries; the API's per-client log has them all.
+HISTORY_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    mission_id: str | None
+
+
+def client_history(session: Session, firm_id: str, client_id: str) -> list[HistoryRow]:
+    """The client's latest audit entries, newest first (one query; the details stay in the
+    API's log)."""
+    rows = session.execute(
+        select_columns(
+            col(AuditEntry.at),
+            col(AuditEntry.actor),
+            col(AuditEntry.action),
+            col(AuditEntry.target),
+            col(AuditEntry.mission_id),
+        )
+        .where(col(AuditEntry.firm_id) == firm_id, col(AuditEntry.client_id) == client_id)
+        .order_by(col(AuditEntry.id).desc())
+        .limit(HISTORY_LIMIT)
+    ).all()
+    return [HistoryRow(*row) for row in rows]

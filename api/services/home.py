@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
 from domain.enums import MissionStatus, ServiceRequestStatus, WorkKind, WorkStatus
@@ -127,48 +128,65 @@ def missions_by_status(session: Session, firm_id: str) -> list[StatusCount]:
 
 def awaiting_signature(session: Session, firm_id: str) -> list[AwaitingSignature]:
     """Letters sent and not yet signed: since when, and the reminders sent (one query)."""
-    rows = session.exec(
-        select(Mission, Client.name, SignatureRequest)
+    rows = session.execute(
+        select_columns(
+            col(Mission.id),
+            col(Mission.name),
+            col(Mission.client_id),
+            col(Client.name),
+            col(SignatureRequest.letter_version),
+            col(SignatureRequest.created_at),
+            col(SignatureRequest.signers),
+        )
         .join(Client, col(Client.id) == col(Mission.client_id))
         .join(SignatureRequest, col(SignatureRequest.mission_id) == col(Mission.id))
         .where(
-            Mission.firm_id == firm_id,
-            Mission.status == MissionStatus.awaiting_signature,
+            col(Mission.firm_id) == firm_id,
+            col(Mission.status) == MissionStatus.awaiting_signature,
         )
-        .order_by(col(SignatureRequest.created_at), col(SignatureRequest.letter_version).desc())
     ).all()
     # A mission's latest letter is the one out for signature.
-    latest: dict[str, tuple[Mission, str, SignatureRequest]] = {}
-    for mission, client_name, request in rows:
-        known = latest.get(mission.id)
-        if known is None or request.letter_version > known[2].letter_version:
-            latest[mission.id] = (mission, client_name, request)
-    found = [
-        AwaitingSignature(
-            mission_id=mission.id,
-            mission_name=mission.name,
-            client_id=mission.client_id,
-            client_name=client_name,
-            since=request.created_at,
-            reminders=max((int(s.get("reminders", 0)) for s in request.signers), default=0),
-            signed=sum(1 for s in request.signers if s.get("status") == "signed"),
-            signers=len(request.signers),
+    latest: dict[str, tuple[int, AwaitingSignature]] = {}
+    for mission_id, name, client_id, client_name, version, since, signers in rows:
+        known = latest.get(mission_id)
+        if known is not None and known[0] > version:
+            continue
+        latest[mission_id] = (
+            version,
+            AwaitingSignature(
+                mission_id=mission_id,
+                mission_name=name,
+                client_id=client_id,
+                client_name=client_name,
+                since=since,
+                reminders=max((int(s.get("reminders", 0)) for s in signers), default=0),
+                signed=sum(1 for s in signers if s.get("status") == "signed"),
+                signers=len(signers),
+            ),
         )
-        for mission, client_name, request in latest.values()
-    ]
+    found = [item for _, item in latest.values()]
     return sorted(found, key=lambda item: item.since)[:LIMIT]
 
 
 def due_work(session: Session, firm_id: str, today: date) -> list[DueWork]:
     """Open tasks and information requests due within the week, the overdue first (one query)."""
     horizon = today + timedelta(days=DUE_WINDOW_DAYS)
-    rows = session.exec(
-        select(WorkItem, Mission.name, Client.name)
+    rows = session.execute(
+        select_columns(
+            col(WorkItem.id),
+            col(WorkItem.kind),
+            col(WorkItem.title),
+            col(WorkItem.due_date),
+            col(WorkItem.mission_id),
+            col(Mission.name),
+            col(WorkItem.client_id),
+            col(Client.name),
+        )
         .join(Mission, col(Mission.id) == col(WorkItem.mission_id))
         .join(Client, col(Client.id) == col(WorkItem.client_id))
         .where(
-            WorkItem.firm_id == firm_id,
-            WorkItem.status == WorkStatus.open,
+            col(WorkItem.firm_id) == firm_id,
+            col(WorkItem.status) == WorkStatus.open,
             col(WorkItem.due_date) <= horizon,
         )
         .order_by(col(WorkItem.due_date), col(WorkItem.key))
@@ -176,17 +194,17 @@ def due_work(session: Session, firm_id: str, today: date) -> list[DueWork]:
     ).all()
     return [
         DueWork(
-            id=item.id,
-            kind=item.kind,
-            title=item.title,
-            due_date=item.due_date,
-            overdue=item.due_date < today,
-            mission_id=item.mission_id,
+            id=item_id,
+            kind=WorkKind(kind),
+            title=title,
+            due_date=due_date,
+            overdue=due_date < today,
+            mission_id=mission_id,
             mission_name=mission_name,
-            client_id=item.client_id,
+            client_id=client_id,
             client_name=client_name,
         )
-        for item, mission_name, client_name in rows
+        for item_id, kind, title, due_date, mission_id, mission_name, client_id, client_name in rows
     ]
 
 
