@@ -55,6 +55,7 @@ def install_web(app: FastAPI) -> None:
 
     @app.exception_handler(PageError)
     async def _page_error(request: Request, error: PageError) -> Response:
+        await current_visitor(request)  # the layout shows who is signed in
         response = page_error(request, error.status, error.title, error.message)
         response.headers.update(error.headers)
         return response
