@@ -30,6 +30,7 @@ from api.routers import (
     dev_mail,
     documents,
     health,
+    invitations,
     letter_templates,
     missions,
     platform,
@@ -148,6 +149,7 @@ def create_app() -> FastAPI:
     for module in (
         health,
         platform,
+        invitations,
         catalogue,
         letter_templates,
         clients,

@@ -5,7 +5,9 @@
 set -euo pipefail
 
 packages=(libreoffice-writer-nogui python3-uno fonts-crosextra-carlito fonts-crosextra-caladea
-          fonts-liberation2 fonts-dejavu-core poppler-utils chromium)
+          fonts-liberation2 fonts-dejavu-core poppler-utils)
+# Only the tests need these (the Docker image does not).
+test_packages=(chromium)
 
 missing=()
 # A dangling /usr/bin/soffice stays behind when LibreOffice is removed: ask it to answer.
@@ -17,6 +19,7 @@ command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
+packages+=("${test_packages[@]}")
 echo "Installing from Debian packages: ${packages[*]}"
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then

@@ -13,15 +13,29 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
-from web import sign_in
+from api.errors import ApiError
+from web import invitation, sign_in
 from web.auth import CLIENT_SIGN_IN, STAFF_SIGN_IN, current_visitor
+from web.client import pages as client_pages
+from web.client import sign_in as client_sign_in
 from web.csrf import csrf_protected
 from web.errors import PageError, SignInRequired
 from web.staff.routes import ROUTERS as STAFF_ROUTERS
 from web.templating import STATIC_DIR, STATIC_URL, render
 
 PAGE_PREFIXES = ("/app", "/client")
-ROUTERS = [sign_in.router, *STAFF_ROUTERS]
+REFUSALS = {
+    404: ("Page introuvable", "Cette page n'existe pas ou n'est pas la vôtre."),
+    409: ("Action impossible", "Cette action n'est plus possible dans l'état actuel."),
+    503: ("Service indisponible", "Le service est momentanément indisponible. Réessayez."),
+}
+ROUTERS = [
+    sign_in.router,
+    invitation.router,
+    *STAFF_ROUTERS,
+    client_sign_in.router,
+    client_pages.router,
+]
 
 
 def page_error(request: Request, status: int, title: str, message: str) -> Response:
@@ -41,6 +55,7 @@ def install_web(app: FastAPI) -> None:
 
     @app.exception_handler(PageError)
     async def _page_error(request: Request, error: PageError) -> Response:
+        await current_visitor(request)  # the layout shows who is signed in
         response = page_error(request, error.status, error.title, error.message)
         response.headers.update(error.headers)
         return response
@@ -50,6 +65,17 @@ def install_web(app: FastAPI) -> None:
         return RedirectResponse(error.sign_in_url, status_code=303)
 
     api_http_error = app.exception_handlers[StarletteHTTPException]
+    api_error = app.exception_handlers[ApiError]
+
+    @app.exception_handler(ApiError)
+    async def _refused(request: Request, error: ApiError) -> Response:
+        # A service the pages share with the API refused: the person reads it on a page.
+        if not request.url.path.startswith(PAGE_PREFIXES):
+            answer = api_error(request, error)
+            return await answer if inspect.isawaitable(answer) else answer
+        await current_visitor(request)
+        title, message = REFUSALS.get(error.status, ("Action impossible", error.message))
+        return page_error(request, error.status, title, message)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:

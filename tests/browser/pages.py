@@ -6,6 +6,9 @@ import re
 
 import httpx
 
+from tests.browser.mailbox import link_in, mail_files, new_mail_to
+from tests.e2e.stack import Stack
+
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -30,4 +33,20 @@ def staff_signed_in(base: str, email: str, password: str) -> httpx.Client:
     )
     assert answer.status_code == 303, answer.text[:500]
     assert http.get("/app/").status_code == 200
+    return http
+
+
+def client_signed_in(stack: Stack, email: str) -> httpx.Client:
+    """A client's browser session, opened from the link e-mailed to ``email``."""
+    http = browser_client(stack.api)
+    seen = mail_files(stack)
+    token = form_token(http, "/client/sign-in")
+    asked = http.post("/client/sign-in", data={"email": email, "csrf_token": token})
+    assert asked.status_code == 200, asked.text[:500]
+    link = link_in(new_mail_to(stack, email, seen), "/client/sign-in/")
+    path = httpx.URL(link).path
+    token = form_token(http, path)
+    opened = http.post(path, data={"csrf_token": token})
+    assert opened.status_code == 303, opened.text[:500]
+    assert http.get("/client/").status_code == 200
     return http
