@@ -11,7 +11,7 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from api.deps import Caller, firm_row
-from api.routers.documents import content, move_document
+from api.routers.documents import move_document
 from api.schemas import MoveIn
 from api.services.client_file import (
     client_header,
@@ -21,6 +21,7 @@ from api.services.client_file import (
     prestations,
     search_clients,
 )
+from api.services.portal import document_content
 from api.services.sessions import in_session, in_thread, reading
 from domain.models import Document
 from web.auth import StaffPage
@@ -115,4 +116,4 @@ async def open_document(visitor: StaffPage, document_id: str) -> Response:
         document = await reading(
             lambda session: firm_row(session, Document, firm_id, document_id, "document")
         )
-    return await in_thread(partial(content, document))
+    return await in_thread(partial(document_content, document))
