@@ -21,7 +21,7 @@ from domain.models import (
     WorkItem,
 )
 
-# The home page shows what is due within this many days (overdue work included).
+# The home page lists what falls due within this many days, and counts what is overdue.
 DUE_WINDOW_DAYS = 7
 # A page lists at most this many of each; the client pages hold the rest.
 LIMIT = 50
@@ -61,7 +61,6 @@ class DueWork:
     kind: WorkKind
     title: str
     due_date: date
-    overdue: bool
     mission_id: str
     mission_name: str
     client_id: str
@@ -74,6 +73,7 @@ class Home:
     statuses: list[StatusCount]
     awaiting_signature: list[AwaitingSignature]
     due_work: list[DueWork]
+    overdue: int
 
 
 def requests_to_review(session: Session, firm_id: str) -> list[RequestToReview]:
@@ -169,7 +169,7 @@ def awaiting_signature(session: Session, firm_id: str) -> list[AwaitingSignature
 
 
 def due_work(session: Session, firm_id: str, today: date) -> list[DueWork]:
-    """Open tasks and information requests due within the week, the overdue first (one query)."""
+    """Open tasks and information requests due from today to a week ahead (one query)."""
     horizon = today + timedelta(days=DUE_WINDOW_DAYS)
     rows = session.execute(
         select_columns(
@@ -187,6 +187,7 @@ def due_work(session: Session, firm_id: str, today: date) -> list[DueWork]:
         .where(
             col(WorkItem.firm_id) == firm_id,
             col(WorkItem.status) == WorkStatus.open,
+            col(WorkItem.due_date) >= today,
             col(WorkItem.due_date) <= horizon,
         )
         .order_by(col(WorkItem.due_date), col(WorkItem.key))
@@ -198,7 +199,6 @@ def due_work(session: Session, firm_id: str, today: date) -> list[DueWork]:
             kind=WorkKind(kind),
             title=title,
             due_date=due_date,
-            overdue=due_date < today,
             mission_id=mission_id,
             mission_name=mission_name,
             client_id=client_id,
@@ -208,10 +208,22 @@ def due_work(session: Session, firm_id: str, today: date) -> list[DueWork]:
     ]
 
 
+def overdue_count(session: Session, firm_id: str, today: date) -> int:
+    """How many open tasks and information requests are past their due date (one query)."""
+    return session.exec(
+        select(func.count()).where(
+            WorkItem.firm_id == firm_id,
+            WorkItem.status == WorkStatus.open,
+            col(WorkItem.due_date) < today,
+        )
+    ).one()
+
+
 def home(session: Session, firm_id: str, today: date) -> Home:
     return Home(
         requests=requests_to_review(session, firm_id),
         statuses=missions_by_status(session, firm_id),
         awaiting_signature=awaiting_signature(session, firm_id),
         due_work=due_work(session, firm_id, today),
+        overdue=overdue_count(session, firm_id, today),
     )

@@ -137,6 +137,7 @@ def test_staff_create_preview_generate_move_send_and_see_it_signed(
     expect(frame).to_be_visible()
     assert page.frame(name="apercu") is not None
     assert page.frame(name="apercu").url.endswith(f"/app/missions/{mission_id}/preview")  # type: ignore[union-attr]
+    page.wait_for_timeout(2000)  # the viewer draws the PDF after it arrives: for the screenshot
     visit.shot("preview")
     expect(page.get_by_role("heading", name="Lettres générées")).to_have_count(0)
 
@@ -207,6 +208,12 @@ def test_staff_create_preview_generate_move_send_and_see_it_signed(
     page.goto(f"/app/clients/{client['id']}/history")
     expect(page.get_by_role("table")).to_contain_text("mission.letter_generated")
     visit.shot("history")
+    # Home: the firm's missions by status, and the work falling due.
+    page.get_by_role("link", name="Accueil").click()
+    expect(page.get_by_role("region", name="Missions par statut")).to_contain_text("Active")
+    # (Which of its work falls due this week depends on today's date.)
+    expect(page.get_by_role("region", name=re.compile("^Tâches à échéance"))).to_be_visible()
+    visit.shot("home-after")
     assert visit.dialogs == []
     assert visit.console_errors == []
 

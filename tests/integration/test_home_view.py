@@ -219,21 +219,18 @@ def test_the_home_page_shows_what_waits_for_the_firm(setup: Setup) -> None:  # n
     assert first.mission_id == ids["waiting"]
     assert first.since.replace(tzinfo=UTC) == datetime(2025, 3, 1, 9, tzinfo=UTC)
 
-    # Work due within 7 days, open only, the overdue first and marked.
-    assert [(w.title, w.overdue) for w in found.due_work] == [
-        ("En retard", True),
-        ("Aujourd'hui", False),
-        ("Dans 7 jours", False),
-    ]
+    # Work due from today to 7 days ahead, open only; the overdue counted apart.
+    assert [w.title for w in found.due_work] == ["Aujourd'hui", "Dans 7 jours"]
+    assert found.overdue == 1
     assert {w.mission_name for w in found.due_work} == {"Compta 2025"}
-    assert found.due_work[1].kind == WorkKind.information_request
+    assert found.due_work[0].kind == WorkKind.information_request
 
-    # Requests and their service names, statuses, signatures, work: five queries in all.
-    assert queries <= 5
+    # Requests and their service names, statuses, signatures, work due, overdue: six queries.
+    assert queries <= 6
 
 
 def test_an_empty_firm_has_an_empty_home(setup: Setup) -> None:  # noqa: F811
     found, queries = read_home(setup.firm_id)
-    assert found == Home(requests=[], statuses=[], awaiting_signature=[], due_work=[])
+    assert found == Home(requests=[], statuses=[], awaiting_signature=[], due_work=[], overdue=0)
     # No request: the service names are not read.
-    assert queries == 4
+    assert queries == 5
