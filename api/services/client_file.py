@@ -25,8 +25,10 @@ from domain.models import (
     Folder,
     Mission,
     MissionLine,
+    PortalUser,
     Representative,
     ServiceRequest,
+    Staff,
     WorkItem,
 )
 from domain.totals import PricedLine, totals_of
@@ -278,8 +280,8 @@ class HistoryRow:
 
 
 def client_history(session: Session, firm_id: str, client_id: str) -> list[HistoryRow]:
-    """The client's latest audit entries, newest first (one query; the details stay in the
-    API's log)."""
+    """The client's latest audit entries, newest first, people named (three queries; the
+    details stay in the API's log)."""
     rows = session.execute(
         select_columns(
             col(AuditEntry.at),
@@ -292,4 +294,23 @@ def client_history(session: Session, firm_id: str, client_id: str) -> list[Histo
         .order_by(col(AuditEntry.id).desc())
         .limit(HISTORY_LIMIT)
     ).all()
-    return [HistoryRow(*row) for row in rows]
+    names = people_names(session, firm_id, {row[1] for row in rows})
+    return [
+        HistoryRow(at, names.get(actor, actor), action, target, mission_id)
+        for at, actor, action, target, mission_id in rows
+    ]
+
+
+def people_names(session: Session, firm_id: str, ids: set[str]) -> dict[str, str]:
+    """The firm's staff members and portal users among ``ids``, by name (two queries)."""
+    if not ids:
+        return {}
+    names: dict[str, str] = {}
+    for model in (Staff, PortalUser):
+        for person_id, first, last, email in session.exec(
+            select(model.id, model.first_name, model.last_name, model.email).where(
+                model.firm_id == firm_id, col(model.id).in_(ids)
+            )
+        ):
+            names[person_id] = f"{first} {last}".strip() or email
+    return names

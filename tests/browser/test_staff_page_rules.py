@@ -153,6 +153,8 @@ def test_another_firms_pages_answer_404_and_its_forms_change_nothing(
     token = form_token(http, "/app/")
     shared = theirs.folders["Lettres de mission"]
     services = theirs.api.get("/v1/services")
+    mission = theirs.api.get(f"/v1/missions/{theirs.mission_id}")
+    people = {"firm_representative_id": "x", "client_representative_id": "y"}
     for path, data in (
         (f"/app/documents/{theirs.document_id}/move", {"folder_id": shared}),
         (f"/app/missions/{theirs.mission_id}/cancel", {"reason": "pas à nous"}),
@@ -160,15 +162,18 @@ def test_another_firms_pages_answer_404_and_its_forms_change_nothing(
         (f"/app/missions/{theirs.mission_id}/signature", {}),
         (f"/app/requests/{theirs.request_id}", {"service_id": services[0]["id"]}),
         (f"/app/clients/{theirs.client_id}/missions", {"name": "x"}),
+        (f"/app/missions/{theirs.mission_id}/preview", people),
+        (f"/app/missions/{theirs.mission_id}/letter", {**people, "folder_id": shared}),
     ):
         answer = http.post(path, data={**data, "csrf_token": token})
         assert answer.status_code == 404, (path, answer.status_code)
 
     document = theirs.api.get(f"/v1/documents/{theirs.document_id}")
     assert document["folder_id"] == theirs.folders["Lettres de mission (cabinet)"]
-    mission = theirs.api.get(f"/v1/missions/{theirs.mission_id}")
-    assert mission["status"] == "letter_generated"
-    assert mission["lines"][0]["price"] == f"{services[0]['price']}"
+    after = theirs.api.get(f"/v1/missions/{theirs.mission_id}")
+    assert after["status"] == "letter_generated"
+    assert after["lines"] == mission["lines"]
+    assert after["letters"] == mission["letters"]
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -30,10 +30,10 @@ from api.schemas import (
     SignatureIn,
 )
 from api.services import missions
+from api.services.client_file import people_names
 from api.services.mission_page import MissionForm, MissionPage, mission_form, mission_page
 from api.services.sessions import reading
 from domain.enums import TERMINAL_STATUSES, Frequency, MissionStatus
-from domain.models import Staff
 from domain.money import OCCURRENCES_PER_YEAR
 from web.auth import StaffPage
 from web.errors import PageError
@@ -226,12 +226,9 @@ async def _mission(visitor: StaffPage, mission_id: str) -> tuple[MissionPage, di
 
     def read(session: Session) -> tuple[MissionPage, dict[str, str]]:
         found = mission_page(session, firm_id, mission_id)
-        # The timeline names staff by id: shown by name.
-        people = {
-            staff.id: f"{staff.first_name} {staff.last_name}"
-            for staff in session.exec(select(Staff).where(Staff.firm_id == firm_id))
-        }
-        return found, people
+        # The timeline names people by id: shown by name.
+        by = {entry.by for entry in found.mission.timeline}
+        return found, people_names(session, firm_id, by)
 
     with page_errors():
         return await reading(read)
