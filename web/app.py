@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
@@ -66,6 +67,18 @@ def install_web(app: FastAPI) -> None:
 
     api_http_error = app.exception_handlers[StarletteHTTPException]
     api_error = app.exception_handlers[ApiError]
+    api_invalid = app.exception_handlers[RequestValidationError]
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
+        # A form field past its limits (a 100 000-character e-mail...): a page, not JSON.
+        if not request.url.path.startswith(PAGE_PREFIXES):
+            answer = api_invalid(request, error)
+            return await answer if inspect.isawaitable(answer) else answer
+        await current_visitor(request)
+        return page_error(
+            request, 422, "Données refusées", "Un champ du formulaire dépasse ce qui est permis."
+        )
 
     @app.exception_handler(ApiError)
     async def _refused(request: Request, error: ApiError) -> Response:

@@ -35,6 +35,12 @@ def test_a_client_named_like_a_script_shows_as_that_text(visit: Visit, stack: St
         visit.shot(name)
         assert page.evaluate("window.__ran") == [], path
         assert page.locator("script:not([src])").count() == 0, path
+        # No page ships more than 100 KB of JavaScript (issue 16's budget).
+        scripts = page.evaluate(
+            "performance.getEntriesByType('resource')"
+            ".filter(e => e.initiatorType === 'script').map(e => e.decodedBodySize)"
+        )
+        assert 0 < sum(scripts) < 100_000, (path, scripts)
     page.goto("/client/")
     expect(page.get_by_role("heading", level=1)).to_have_text(SCRIPT_NAME)
     assert visit.dialogs == []

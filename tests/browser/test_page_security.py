@@ -77,3 +77,17 @@ def test_the_sixth_wrong_password_in_a_minute_gets_429(stack: Stack) -> None:
     # Other people are not held back by one address's guesses at someone else's e-mail.
     demo = stack.demo
     staff_signed_in(stack.api, demo["staff_email"], demo["staff_password"])
+
+
+def test_a_field_past_its_limit_gets_a_page_not_a_server_error(stack: Stack) -> None:
+    http = browser_client(stack.api)
+    token = form_token(http, "/app/sign-in")
+    for path, data in (
+        ("/app/sign-in", {"email": "a" * 5000, "password": "x"}),
+        ("/client/sign-in", {"email": "a" * 5000 + "@example.com"}),
+        ("/app/invitation/nothing", {"password": "p" * 5000}),
+    ):
+        answer = http.post(path, data={**data, "csrf_token": token})
+        assert answer.status_code == 422, path
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "Données refusées" in answer.text

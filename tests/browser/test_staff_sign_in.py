@@ -17,6 +17,17 @@ def sign_in(visit: Visit, email: str, password: str) -> None:
     page.get_by_role("button", name="Se connecter").click()
 
 
+def test_make_run_prints_where_and_how_to_sign_in(stack: Stack) -> None:
+    banner = (stack.data_dir / "run.out").read_text()
+    demo = stack.demo
+    assert f"{stack.api}/app/sign-in" in banner
+    assert f"e-mail {demo['staff_email']}   password {demo['staff_password']}" in banner
+    assert f"{stack.api}/client/sign-in" in banner
+    assert demo["mail_url"] in banner
+    assert demo["client_name"] == "Boulangerie Dupont & Fils"
+    assert demo["portal_email"] == "jean.dupont@boulangerie-dupont.example"
+
+
 def test_staff_signs_in_and_sees_the_home_page(visit: Visit, stack: Stack) -> None:
     page = visit.page
     page.goto("/")
@@ -55,3 +66,27 @@ def test_a_page_asked_before_sign_in_opens_after_it(visit: Visit, stack: Stack) 
     sign_in(visit, stack.demo["staff_email"], stack.demo["staff_password"])
     expect(page).to_have_url(re.compile(r"/app/$"))
     visit.shot("back-home")
+
+
+def test_sign_in_works_with_the_keyboard_alone(visit: Visit, stack: Stack) -> None:
+    page = visit.page
+    page.goto("/app/sign-in")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Aller au contenu")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Adresse e-mail")).to_be_focused()
+    page.keyboard.type(stack.demo["staff_email"])
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Mot de passe")).to_be_focused()
+    page.keyboard.type(stack.demo["staff_password"])
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Bonjour Claire Martin")).to_be_visible()
+    visit.shot("signed-in-by-keyboard")
+
+    # Signing out everywhere from the footer ends this browser's session too.
+    page.get_by_role("button", name="Se déconnecter de tous les appareils").click()
+    expect(page).to_have_url(re.compile(r"/app/sign-in\?signed_out=1"))
+    expect(page.get_by_role("status")).to_have_text("Vous êtes déconnecté.")
+    page.goto("/app/")
+    expect(page).to_have_url(re.compile(r"/app/sign-in\?next="))
