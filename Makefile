@@ -3,11 +3,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SOURCES := contracts documents esignature activities api domain workflows signature_provider worker.py supervisor.py sceau_cli.py
+SOURCES := contracts documents esignature activities api domain web workflows signature_provider worker.py supervisor.py sceau_cli.py
 
-.PHONY: install system-deps bytecode run test faults lint histories fuzz clean
+.PHONY: install system-deps static bytecode run test faults lint histories fuzz clean
 
-install: $(STAMP) system-deps bytecode
+install: $(STAMP) system-deps static bytecode
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Sceau needs Python 3.11"'
@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml
 
 system-deps:
 	@scripts/install-system-deps.sh
+
+# The pages' one third-party script (htmx), pinned, from the npm registry (see the script).
+static:
+	@scripts/vendor-htmx.sh
 
 # The workflow sandbox imports the workflow modules afresh for every workflow run; with
 # PYTHONDONTWRITEBYTECODE set, Python would compile them from source each time. Only files

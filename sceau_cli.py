@@ -286,10 +286,15 @@ def mail_url(api_url: str) -> str:
 
 def seed(settings: Settings, api_url: str) -> dict[str, object] | None:
     """The demo firm: seeded once (retried), reused by later runs; None when it failed."""
-    from domain.demo import describe, ensure_demo, remember
+    from domain.demo import describe, ensure_demo, remember, sign_in_keys
 
     try:
-        demo = ensure_demo(settings, api_url, report=lambda line: print(line, flush=True))
+        demo = ensure_demo(
+            settings,
+            api_url,
+            finish=sign_in_keys,
+            report=lambda line: print(line, flush=True),
+        )
         return remember(settings, demo, mail_url=mail_url(api_url))
     except Exception as error:  # the stack runs on without the demo; say so
         print(
@@ -322,11 +327,25 @@ Sceau is running.
   E-mail sent         {mail_url(api_url)}   (caught on port {settings.smtp_port}, {mail})
   Logs                {settings.data_dir}/*.log   (JSON lines; SCEAU_LOG_FORMAT=text for plain)
   Metrics             {api_url}/metrics (API){worker_metrics(settings)}
-{demo_text(settings, demo)}
+{pages_text(api_url, demo)}{demo_text(settings, demo)}
 Ctrl-C stops everything; the data stays in {settings.data_dir}.
 """,
         flush=True,
     )
+
+
+def pages_text(api_url: str, demo: dict[str, object] | None) -> str:
+    """Where a person signs in, as the demo firm's staff member or its client."""
+    if demo is None or "staff_password" not in demo:
+        return ""
+    return f"""
+Pages (a browser):
+  Staff sign-in       {api_url}/app/sign-in
+                      e-mail {demo["staff_email"]}   password {demo["staff_password"]}
+  Client sign-in      {api_url}/client/sign-in
+                      e-mail {demo["portal_email"]} ({demo["client_name"]}); the link arrives
+                      in the e-mail sent, {mail_url(api_url)}
+"""
 
 
 def demo_text(settings: Settings, demo: dict[str, object] | None) -> str:

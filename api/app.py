@@ -31,6 +31,7 @@ from api.routers import (
     documents,
     general_conditions,
     health,
+    invitations,
     letter_templates,
     missions,
     platform,
@@ -43,6 +44,7 @@ from domain.logs import configure_logging
 from domain.loop_watch import share_the_gil_in_short_turns, watch_callbacks
 from domain.settings import get_settings
 from domain.temporal import connect
+from web.app import install_web
 
 log = logging.getLogger("sceau.api")
 
@@ -148,6 +150,7 @@ def create_app() -> FastAPI:
     for module in (
         health,
         platform,
+        invitations,
         catalogue,
         letter_templates,
         general_conditions,
@@ -163,6 +166,9 @@ def create_app() -> FastAPI:
         # The uniform error body, documented where FastAPI would document its own 422.
         errors = {} if module is health else ERROR_RESPONSES
         app.include_router(module.router, responses=errors)
+    # The pages for people (/app/, /client/, /static/): after the API's error handlers,
+    # which they extend.
+    install_web(app)
     return app
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from domain.account_mail import MailUnavailable
 from domain.db import DatabaseBusy
 from domain.ged import StorageUnavailable
 
@@ -122,6 +123,8 @@ def install_error_handlers(app: FastAPI) -> None:
         ((DatabaseBusy,), "database_busy", "the database is busy with other writes", 2),
         # The GED's S3 server is down or failing.
         ((StorageUnavailable,), "storage_unavailable", "the document storage cannot be reached", 5),
+        # The SMTP server refused or could not be reached (an invitation e-mail).
+        ((MailUnavailable,), "mail_unavailable", "the mail server cannot be reached", 30),
     )
     for kinds, code, message, seconds in unavailable:
         answer = _try_again(code, message, seconds)

@@ -23,7 +23,7 @@ from domain.models import AuditEntry, Client, Firm, IdempotencyKey, Mission
 
 _ACTOR_KEY = "sceau.audit.actor"
 # Never copied into the log, whatever table holds them.
-SECRET_FIELDS = frozenset({"token_hash"})
+SECRET_FIELDS = frozenset({"token_hash", "password_hash", "csrf_token"})
 MAX_VALUE_LENGTH = 300
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,9 @@ from typing import Any
 import httpx
 
 from domain.settings import Settings
+
+# The demo's sign-in for the pages, written beside the tokens in demo.json.
+PAGE_KEYS = ("staff_email", "staff_password", "client_name", "portal_email")
 
 FIRM: dict[str, Any] = {
     "name": "Cabinet Martin & Associés",
@@ -183,10 +187,32 @@ def seed_demo(api: str, operator_token: str, progress: Path | None = None) -> di
     }
 
 
+def sign_in_keys(demo: dict[str, Any]) -> dict[str, Any]:
+    """`demo` with what a person needs to sign in to the pages: the demo staff member's
+    e-mail and a password (generated and set in the database once; kept when already set),
+    the client's name and their portal e-mail."""
+    if all(key in demo for key in PAGE_KEYS):
+        return demo
+    from domain.db import session_scope
+    from domain.passwords import set_password
+
+    password = secrets.token_urlsafe(12)
+    with session_scope() as session:
+        set_password(session, demo["staff_id"], password)
+    return {
+        **demo,
+        "staff_email": PARTNER["email"],
+        "staff_password": password,
+        "client_name": CLIENT["name"],
+        "portal_email": REPRESENTATIVE["email"],
+    }
+
+
 def ensure_demo(
     settings: Settings,
     api: str,
     *,
+    finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     attempts: int | None = None,
     first_delay: float = 1.0,
     max_delay: float = 15.0,
@@ -197,11 +223,18 @@ def ensure_demo(
 
     Idempotent: a data directory already seeded keeps its firm and tokens; a seeding that
     failed halfway resumes from its last finished step. `demo.json` is written last: it is the
-    marker /readyz waits for. Raises the last error once every attempt failed.
+    marker /readyz waits for. `finish` (sign_in_keys under `sceau run`) completes the keys
+    before they are written, also those of a directory seeded before it existed. Raises the
+    last error once every attempt failed.
     """
     existing = load_demo(settings)
     if existing is not None:
-        return existing
+        if finish is None:
+            return existing
+        finished = finish(existing)
+        if finished != existing:
+            _write_private(settings.data_dir / DEMO_FILE, finished)
+        return finished
     progress = settings.data_dir / PROGRESS_FILE
     attempts = attempts or settings.demo_seed_attempts
     delay = first_delay
@@ -222,6 +255,8 @@ def ensure_demo(
             sleep(delay)
             delay = min(delay * 2, max_delay)
             continue
+        if finish is not None:
+            demo = finish(demo)
         _write_private(settings.data_dir / DEMO_FILE, demo)
         progress.unlink(missing_ok=True)
         return demo

@@ -318,3 +318,48 @@ class SentMail(SQLModel, table=True):
     recipient: str = Field(max_length=320)
     subject: str = Field(max_length=500)
     sent_at: datetime = Field(default_factory=utcnow)
+
+
+# --- The pages for people (web/): passwords, sessions and one-time links ---
+
+
+class StaffPassword(SQLModel, table=True):
+    """A staff member's password for the pages, as its argon2id hash (never in clear)."""
+
+    staff_id: str = Field(foreign_key="staff.id", primary_key=True, max_length=40)
+    password_hash: str = Field(max_length=200)
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random value; only its SHA-256 is stored, so
+    the table's rows cannot be replayed as cookies. Revoked (sign-out) or expired: dead."""
+
+    id: str = _id("ses")
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    # "staff" or "client": which pages the session opens.
+    kind: str = Field(max_length=10)
+    firm_id: str = Field(foreign_key="firm.id", index=True)
+    staff_id: str | None = Field(default=None, foreign_key="staff.id", index=True)
+    portal_user_id: str | None = Field(default=None, foreign_key="portaluser.id", index=True)
+    # Every form of the session carries it (web/csrf.py).
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class SignInLink(SQLModel, table=True):
+    """A one-time link sent by e-mail: a client's sign-in or a staff member's invitation.
+    Stored as its SHA-256; valid until ``expires_at``, once."""
+
+    id: str = _id("lnk")
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    # "client_sign_in" or "staff_invitation".
+    purpose: str = Field(max_length=20)
+    firm_id: str = Field(foreign_key="firm.id", index=True)
+    staff_id: str | None = Field(default=None, foreign_key="staff.id")
+    portal_user_id: str | None = Field(default=None, foreign_key="portaluser.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None

@@ -103,8 +103,6 @@ class Settings(BaseSettings):
     # STARTTLS after connecting (a relay on 587); the local catcher speaks plain SMTP.
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
-    # Where people reach Sceau's pages, for the links in e-mails (empty: the API's own address).
-    public_url: str = ""
 
     # --- `sceau run`'s demo firm and a production Temporal (docs/operations.md) ---
     # The API's /readyz waits for the demo firm (the marker `demo.json` in the data
@@ -124,6 +122,16 @@ class Settings(BaseSettings):
     temporal_tls_server_name: str = ""
     # Temporal Cloud's API key (sent as a bearer token); it turns TLS on unless told not to.
     temporal_api_key: str = ""
+
+    # --- The pages for people (web/) ---
+    # A browser session lasts this long after sign-in (sign-out ends it sooner).
+    web_session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # The e-mailed one-time links: a client's sign-in, a staff member's invitation.
+    sign_in_link_minutes: int = Field(default=15, ge=1, le=60)
+    invitation_link_hours: int = Field(default=72, ge=1, le=24 * 14)
+    # The address the e-mailed links start with (https://sceau.cabinet.example); empty: the
+    # API's own, http://SCEAU_API_HOST:SCEAU_API_PORT.
+    public_url: str = ""
 
     @field_validator("temporal_tls", mode="before")
     @classmethod

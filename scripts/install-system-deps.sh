@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs from Debian's packages what Sceau runs besides Python: LibreOffice (headless
-# Writer, and its UNO bindings) for PDF conversion, fonts metric-compatible with the usual Office fonts, poppler.
+# Writer, and its UNO bindings) for PDF conversion, fonts metric-compatible with the usual Office fonts, poppler,
+# and Chromium, the browser that tests/browser drives (Playwright never downloads one).
 set -euo pipefail
 
 packages=(libreoffice-writer-nogui python3-uno fonts-crosextra-carlito fonts-crosextra-caladea
           fonts-liberation2 fonts-dejavu-core poppler-utils)
+# Only the tests need these (the Docker image does not).
+test_packages=(chromium)
 
 missing=()
 # A dangling /usr/bin/soffice stays behind when LibreOffice is removed: ask it to answer.
@@ -13,8 +16,10 @@ timeout 60 soffice --version >/dev/null 2>&1 || missing+=(libreoffice-writer-nog
 /usr/bin/python3 -c 'import uno' >/dev/null 2>&1 || missing+=(python3-uno)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -n "$(fc-list :family=Carlito 2>/dev/null)" ] || missing+=(fonts-crosextra-carlito)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
+packages+=("${test_packages[@]}")
 echo "Installing from Debian packages: ${packages[*]}"
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then

@@ -3,40 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from api.deps import DbSession, FirmStaff, PortalClient, firm_row
 from api.errors import not_found
 from api.schemas import DocumentOut, MoveIn
-from domain.enums import DocumentKind
-from domain.ged import blob_store
+from api.services.portal import document_content, shared_document, shared_documents
 from domain.models import Client, Document, Folder
-from domain.uploads import content_disposition
 
 router = APIRouter(prefix="/v1", tags=["documents"])
-
-
-def content(document: Document) -> Response:
-    # A client's file is downloaded, never shown in Sceau's origin, and never re-sniffed.
-    disposition = "attachment" if document.kind == DocumentKind.upload else "inline"
-    return Response(
-        blob_store().get(document.sha256),
-        media_type=document.content_type,
-        headers={
-            "Content-Disposition": content_disposition(disposition, document.name),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
-def shared_folder_ids(session: Session, client_id: str) -> list[str]:
-    return list(
-        session.exec(
-            select(Folder.id).where(
-                Folder.client_id == client_id, col(Folder.shared_with_client).is_(True)
-            )
-        )
-    )
 
 
 @router.get("/documents/{document_id}", response_model=DocumentOut)
@@ -48,7 +23,7 @@ def get_document(document_id: str, session: DbSession, staff: FirmStaff) -> Docu
 
 @router.get("/documents/{document_id}/content")
 def get_document_content(document_id: str, session: DbSession, staff: FirmStaff) -> Response:
-    return content(firm_row(session, Document, staff.firm, document_id, "document"))
+    return document_content(firm_row(session, Document, staff.firm, document_id, "document"))
 
 
 @router.post("/documents/{document_id}/move", response_model=DocumentOut)
@@ -80,12 +55,7 @@ def list_client_documents(
 @router.get("/portal/documents", response_model=list[DocumentOut])
 def list_portal_documents(session: DbSession, client: PortalClient) -> list[DocumentOut]:
     assert client.client_id is not None
-    folders = shared_folder_ids(session, client.client_id)
-    documents = session.exec(
-        select(Document)
-        .where(col(Document.folder_id).in_(folders))
-        .order_by(col(Document.created_at))
-    )
+    documents = shared_documents(session, client.client_id)
     return [DocumentOut(**document.model_dump()) for document in documents]
 
 
@@ -94,7 +64,7 @@ def get_portal_document_content(
     document_id: str, session: DbSession, client: PortalClient
 ) -> Response:
     assert client.client_id is not None
-    document = session.get(Document, document_id)
-    if document is None or document.folder_id not in shared_folder_ids(session, client.client_id):
+    document = shared_document(session, client.client_id, document_id)
+    if document is None:
         raise not_found(f"document {document_id}")
-    return content(document)
+    return document_content(document)

@@ -435,6 +435,7 @@ STAFF_PROBES: dict[str, Probe] = {
     },
     "issue-staff-token": Probe("POST", "/v1/staff/{staff}/tokens", "staff", admin=True),
     "revoke-staff-tokens": Probe("DELETE", "/v1/staff/{staff}/tokens", "staff", admin=True),
+    "invite-staff": Probe("POST", "/v1/staff/{staff}/invitation", "staff", admin=True),
 }
 
 

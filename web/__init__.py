@@ -1,0 +1,1 @@
+"""The pages for people: staff under /app/, clients under /client/ (see web/app.py)."""

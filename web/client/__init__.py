@@ -1,0 +1,1 @@
+"""The client's pages under /client/ (web/app.py mounts their routers)."""

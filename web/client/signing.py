@@ -1,0 +1,97 @@
+"""The client's letters awaiting signature, with each one's signing link from the provider."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from api.missions_view import missions_out
+from api.services.portal import shared_folder_ids
+from domain.enums import MissionStatus
+from domain.models import Document, Mission, Representative
+from domain.settings import get_settings
+from esignature.yousign import YousignClient
+
+log = logging.getLogger("sceau.web")
+
+# The page waits this long for the provider before showing the letter without its link.
+PROVIDER_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class LetterToSign:
+    mission_id: str
+    mission_name: str
+    version: int
+    # The letter, when it lies in a shared folder (else the signing page shows it).
+    document: Document | None
+    provider_request_id: str
+    # Who signs for the client, as the letter names them.
+    signer_emails: tuple[str, ...]
+    sent_at: datetime | None
+
+
+def letters_to_sign(session: Session, client_id: str) -> list[LetterToSign]:
+    missions = list(
+        session.exec(
+            select(Mission).where(
+                Mission.client_id == client_id,
+                Mission.status == MissionStatus.awaiting_signature,
+            )
+        )
+    )
+    shared = set(shared_folder_ids(session, client_id))
+    representatives = session.exec(
+        select(Representative.email).where(Representative.client_id == client_id)
+    ).all()
+    letters = []
+    for mission in missions_out(session, missions):
+        if mission.signature is None or not mission.letters:
+            continue
+        letter = max(mission.letters, key=lambda item: item.version)
+        document = session.get(Document, letter.document_id)
+        emails = tuple(
+            str(signer.get("email", "")).lower()
+            for signer in mission.signature.signers
+            if signer.get("role") == "client"
+        ) or tuple(email.lower() for email in representatives if email)
+        sent_at = next(
+            (entry.at for entry in mission.timeline if entry.status == "awaiting_signature"),
+            None,
+        )
+        letters.append(
+            LetterToSign(
+                mission.id,
+                mission.name,
+                letter.version,
+                document if document is not None and document.folder_id in shared else None,
+                mission.signature.provider_request_id,
+                emails,
+                sent_at,
+            )
+        )
+    return letters
+
+
+async def signing_link(letter: LetterToSign) -> str | None:
+    """The client signer's link at the provider while it is their turn, else None."""
+    settings = get_settings()
+    try:
+        async with YousignClient(
+            settings.resolved_yousign_base_url,
+            settings.secret("yousign_api_key"),
+            timeout=PROVIDER_TIMEOUT_SECONDS,
+        ) as provider:
+            signers = await provider.signers(letter.provider_request_id)
+    except Exception as error:  # the page shows the letter anyway, with the e-mail's hint
+        log.warning("no signing link for %s: %s", letter.provider_request_id, error)
+        return None
+    for signer in signers:
+        email = str((signer.get("info") or {}).get("email", "")).lower()
+        link = signer.get("signature_link")
+        if link and email in letter.signer_emails:
+            return str(link)
+    return None

@@ -1,0 +1,1 @@
+"""The firm's pages under /app/ (web/app.py mounts their routers)."""
