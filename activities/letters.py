@@ -12,7 +12,7 @@ from activities.heartbeats import heartbeating
 from contracts.errors import ErrorType, failure, invalid, not_found
 from contracts.ids import letter_key
 from contracts.messages import Activities, ConvertInput, FileLetterInput, RenderInput
-from documents.conditions import letter_with_conditions
+from documents.conditions import UnprintablePdf, letter_with_conditions
 from documents.converter_pool import ConverterPool, InvalidDocumentError
 from documents.pdf import ConversionError
 from documents.rendering import TemplateError, render_docx
@@ -123,6 +123,8 @@ class DocumentActivities:
                 )
             except TemplateError as error:
                 raise failure(str(error), ErrorType.template_error) from error
+            except UnprintablePdf as error:
+                raise failure(str(error), ErrorType.invalid_document) from error
             except ConversionError as error:
                 # pdftoppm failing on the firm's PDF may be passing (a kill, a timeout).
                 raise failure(str(error), ErrorType.conversion_failed, retryable=True) from error

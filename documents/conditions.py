@@ -55,6 +55,7 @@ __all__ = [
     "CONDITIONS_BOOKMARK",
     "PDF_RESOLUTION_DPI",
     "Conditions",
+    "UnprintablePdf",
     "append_conditions",
     "letter_with_conditions",
     "pdf_page_images",
@@ -79,6 +80,10 @@ _rendered: dict[str, bytes] = {}
 _rendered_lock = threading.Lock()
 
 
+class UnprintablePdf(ConversionError):
+    """pdftoppm read the firm's PDF and refused it: retrying the same file cannot help."""
+
+
 @dataclass(frozen=True)
 class Conditions:
     """What is appended: a rendered .docx, or the images of a PDF's pages (PNG bytes)."""
@@ -97,7 +102,8 @@ def letter_with_conditions(
     """The rendered letter with the firm's conditions appended, ready for conversion.
 
     TemplateError (not retried) when the conditions cannot be rendered or appended;
-    ConversionError (retried) when the PDF's pages cannot be printed.
+    UnprintablePdf (not retried) when pdftoppm refuses the PDF; ConversionError (retried)
+    when printing it failed otherwise (killed, timed out).
     """
     if conditions.format is ConditionsFormat.pdf:
         appended = Conditions(page_images=_printed_pages(conditions, hide))
@@ -320,9 +326,14 @@ def pdf_page_images(
             raise
         if proc.returncode != 0:
             detail = stderr.decode("utf-8", "replace").strip()[-500:]
-            raise ConversionError(f"pdftoppm failed (exit {proc.returncode}): {detail}")
+            # Killed by a signal (negative): passing. An exit code of its own: the file.
+            failed = UnprintablePdf if proc.returncode > 0 else ConversionError
+            raise failed(
+                f"the general conditions' PDF cannot be printed (pdftoppm exit "
+                f"{proc.returncode}): {detail}"
+            )
         # page-1.png … page-12.png (zero-padded to the page count's width): sort by number.
         pages = sorted(out.glob("page-*.png"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
         if not pages:
-            raise ConversionError("pdftoppm printed no page")
+            raise UnprintablePdf("the general conditions' PDF has no page pdftoppm can print")
         return tuple(path.read_bytes() for path in pages)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import docx
 import pytest
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject
 
-from documents.conditions import letter_with_conditions
+from documents.conditions import UnprintablePdf, letter_with_conditions, pdf_page_images
 from documents.converter_pool import ConverterPool
 from documents.pdf import pdf_text, pdfa_part
 from documents.rendering import render_docx
@@ -183,3 +183,16 @@ def test_a_letter_template_without_page_numbers_gets_them(
     assert "Responsabilité et assurance" in "\n".join(texts[1:])
     assert_numbered_through(pdf)
     assert letter_pages(pdf) == 1
+
+
+def test_a_pdf_pdftoppm_refuses_is_not_retried_and_a_good_one_prints_each_page() -> None:
+    with pytest.raises(UnprintablePdf, match="cannot be printed"):
+        pdf_page_images(b"%PDF-1.7\n" + b"\x00" * 64)
+    writer = PdfWriter()
+    for _ in range(3):
+        writer.add_blank_page(595, 842)
+    out = BytesIO()
+    writer.write(out)
+    pages = pdf_page_images(out.getvalue())
+    assert len(pages) == 3
+    assert all(page.startswith(b"\x89PNG") for page in pages)
