@@ -85,7 +85,7 @@ def test_sign_in_works_with_the_keyboard_alone(visit: Visit, stack: Stack) -> No
     visit.shot("signed-in-by-keyboard")
 
     # Signing out everywhere from the footer ends this browser's session too.
-    page.get_by_role("button", name="Se déconnecter de tous les appareils").click()
+    page.get_by_role("button", name="Fermer toutes mes sessions").click()
     expect(page).to_have_url(re.compile(r"/app/sign-in\?signed_out=1"))
     expect(page.get_by_role("status")).to_have_text("Vous êtes déconnecté.")
     page.goto("/app/")
