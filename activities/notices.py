@@ -58,7 +58,8 @@ def notice_context(notice: NoticeInput, today: date) -> dict[str, object]:
 def render_renewal_notice(notice: NoticeInput) -> str:
     """The notice as .docx in the scratch directory; its name for the conversion."""
     with heartbeating():
-        context = notice_context(notice, activity.info().scheduled_time.date())
+        today = date.fromisoformat(notice.notice_date) if notice.notice_date else date.today()
+        context = notice_context(notice, today)
         try:
             docx = render_docx(NOTICE_TEMPLATE.read_bytes(), context)
         except TemplateError as error:

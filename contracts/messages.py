@@ -455,3 +455,5 @@ class NoticeInput:
     period_end: str
     notice_months: int
     scratch_name: str = ""
+    # The notice's date, from the workflow's clock so a retry renders the same notice.
+    notice_date: str = ""

@@ -160,6 +160,7 @@ class MissionPeriods(MissionLifecycle):
             period_end=self.state.period_end,
             notice_months=self.state.notice_months,
             scratch_name=f"{self.start.mission_id}/renewal-notice-{self.state.renewals}.docx",
+            notice_date=workflow.now().date().isoformat(),
         )
         docx_name = await workflow.execute_activity(
             Activities.render_renewal_notice,
