@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -80,7 +81,7 @@ def test_an_unknown_time_zone_is_refused() -> None:
 def test_work_opens_slice_by_slice_and_renewals_have_keys_of_their_own() -> None:
     line = MissionLine(
         id="l1", mission_id="m", position=0, service_id="s", code="T", name="T",
-        price=1, frequency=Frequency.monthly,
+        price=Decimal(1), frequency=Frequency.monthly,
     )  # fmt: skip
     work = {"s": [ServiceWork(service_id="s", position=0, kind=WorkKind.task, title="Saisir")]}
     year = plan_work("m", date(2027, 1, 1), date(2027, 12, 31), [line], work)
