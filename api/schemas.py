@@ -107,10 +107,10 @@ class FirmIn(Strict):
     vat_number: Name
     ordre_council: Name
     vat_rate: Annotated[Decimal, Field(ge=0, le=100)] = Decimal("20")
-    # When the firm's day begins: periods open and end at this hour of its time zone; work
+    # When the firm's day begins: periods open and end at this time (HH:MM) of its time zone; work
     # opens `work_lead_days` before each period of a line's frequency.
     time_zone: TimeZone = "Europe/Paris"
-    openings_hour: Annotated[int, Field(ge=0, le=23)] = 0
+    openings_at: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "00:00"
     work_lead_days: Annotated[int, Field(ge=0, le=60)] = 0
 
 

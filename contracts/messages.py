@@ -181,7 +181,7 @@ class MissionWorkflowState:
     renewals: int = 0
     # When the next slice's work opens (None: every slice of the period is open).
     next_opening: datetime | None = None
-    # When the current period ends: the firm's openings hour of the day after its last day.
+    # When the current period ends: the firm's openings time of the day after its last day.
     period_ends_at: datetime | None = None
     # The consumer's renewal notice for this period: when it may go out, when it no longer
     # may, and whether it was dealt with (filed, or its window missed).

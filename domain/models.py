@@ -45,9 +45,9 @@ class Firm(SQLModel, table=True):
     vat_rate: Decimal = Field(default=Decimal("20.00"), max_digits=5, decimal_places=2)
     created_at: datetime = Field(default_factory=utcnow)
     # When the firm's day begins (domain.period.FirmClock): its periods open and end at this
-    # hour of its time zone, its work opens `work_lead_days` before each slice.
+    # time (HH:MM) of its time zone, its work opens `work_lead_days` before each slice.
     time_zone: str = Field(default="Europe/Paris", max_length=60)
-    openings_hour: int = 0
+    openings_at: str = Field(default="00:00", max_length=5)
     work_lead_days: int = 0
 
 

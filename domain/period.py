@@ -156,15 +156,18 @@ def termination_effective_on(
 @dataclass(frozen=True)
 class FirmClock:
     """When a day begins for a firm: its time zone's midnight, moved to the firm's openings
-    hour; work opens ``lead_days`` before its slice starts."""
+    time; work opens ``lead_days`` before its slice starts."""
 
     time_zone: str = "Europe/Paris"
-    openings_hour: int = 0
+    # HH:MM: the day's openings and renewals run at this time, so that they need not all
+    # land on midnight, the busiest minute.
+    openings_at: str = "00:00"
     lead_days: int = 0
 
     def day_starts(self, day: date) -> datetime:
         """The instant (UTC) at which ``day``'s openings and renewals run."""
-        local = datetime.combine(day, time(self.openings_hour), ZoneInfo(self.time_zone))
+        opening = time.fromisoformat(self.openings_at)
+        local = datetime.combine(day, opening, ZoneInfo(self.time_zone))
         return local.astimezone(UTC)
 
     def opens(self, slice_start: date) -> datetime:
@@ -172,8 +175,10 @@ class FirmClock:
         return self.day_starts(slice_start - timedelta(days=self.lead_days))
 
     def today(self, now: datetime) -> date:
-        """The firm's date at ``now``, counted from its openings hour."""
-        local = now.astimezone(ZoneInfo(self.time_zone)) - timedelta(hours=self.openings_hour)
+        """The firm's date at ``now``, counted from its openings time."""
+        opening = time.fromisoformat(self.openings_at)
+        shift = timedelta(hours=opening.hour, minutes=opening.minute)
+        local = now.astimezone(ZoneInfo(self.time_zone)) - shift
         return local.date()
 
 

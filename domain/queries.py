@@ -52,4 +52,4 @@ def planned_work(session: Session, mission: Mission) -> list[PlannedWork]:
 
 
 def firm_clock(firm: Firm) -> FirmClock:
-    return FirmClock(firm.time_zone, firm.openings_hour, firm.work_lead_days)
+    return FirmClock(firm.time_zone, firm.openings_at, firm.work_lead_days)

@@ -97,7 +97,7 @@ def openings(
     planned: Iterable[PlannedWork], clock: FirmClock, as_of: datetime, until: date | None = None
 ) -> Openings:
     """The work whose slice has opened by ``as_of`` (its start, less the firm's lead time, at
-    the firm's openings hour), and the next opening after it; nothing starting after ``until``
+    the firm's openings time), and the next opening after it; nothing starting after ``until``
     (a termination's date) ever opens."""
     open_now: list[PlannedWork] = []
     later: list[datetime] = []

@@ -2,7 +2,7 @@
 on durable timers, the consumer's renewal notice, tacit renewal (continuing as new) and
 termination.
 
-Every date in the firm's time (its time zone, its openings hour) is worked out by the
+Every date in the firm's time (its time zone, its openings time) is worked out by the
 activities, outside the sandbox: the workflow keeps the instants they answer and sleeps until
 the nearest. A mission activated before the `work-by-period` patch (``state.by_period``
 False) keeps all its work created at once and completes at its period's end, as it did.

@@ -58,7 +58,12 @@ def upgrade() -> None:
             )
         )
         batch_op.add_column(
-            sa.Column("openings_hour", sa.Integer(), nullable=False, server_default="0")
+            sa.Column(
+                "openings_at",
+                sqlmodel.sql.sqltypes.AutoString(length=5),
+                nullable=False,
+                server_default="00:00",
+            )
         )
         batch_op.add_column(
             sa.Column("work_lead_days", sa.Integer(), nullable=False, server_default="0")
@@ -108,5 +113,5 @@ def downgrade() -> None:
     with op.batch_alter_table("client", schema=None) as batch_op:
         batch_op.drop_column("consumer")
     with op.batch_alter_table("firm", schema=None) as batch_op:
-        for column in ("work_lead_days", "openings_hour", "time_zone"):
+        for column in ("work_lead_days", "openings_at", "time_zone"):
             batch_op.drop_column(column)

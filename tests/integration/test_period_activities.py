@@ -114,7 +114,7 @@ def test_the_firms_settings_move_the_openings(setup: Setup) -> None:
         firm = session.get(Firm, setup.firm_id)
         client = session.get(Client, setup.client_id)
         assert firm is not None and client is not None
-        firm.time_zone, firm.openings_hour, firm.work_lead_days = "Indian/Reunion", 6, 3
+        firm.time_zone, firm.openings_at, firm.work_lead_days = "Indian/Reunion", "06:00", 3
         client.consumer = True
         session.commit()
     active(setup)

@@ -56,12 +56,12 @@ def test_when_a_termination_takes_effect() -> None:
     assert termination_effective_on(start, end, 3, date(2027, 11, 1), renews=False) == end
 
 
-def test_the_firms_day_begins_at_its_midnight_and_openings_hour() -> None:
+def test_the_firms_day_begins_at_its_midnight_and_openings_time() -> None:
     paris = FirmClock()
     # Winter (UTC+1) and summer (UTC+2) in Paris.
     assert paris.day_starts(date(2027, 1, 1)) == datetime(2026, 12, 31, 23, tzinfo=UTC)
     assert paris.day_starts(date(2027, 7, 1)) == datetime(2027, 6, 30, 22, tzinfo=UTC)
-    later = FirmClock("Europe/Paris", openings_hour=6, lead_days=5)
+    later = FirmClock("Europe/Paris", openings_at="06:00", lead_days=5)
     assert later.day_starts(date(2027, 1, 1)) == datetime(2027, 1, 1, 5, tzinfo=UTC)
     assert later.opens(date(2027, 1, 1)) == datetime(2026, 12, 27, 5, tzinfo=UTC)
     assert FirmClock("America/Cayenne").day_starts(date(2027, 1, 1)) == datetime(
@@ -69,6 +69,10 @@ def test_the_firms_day_begins_at_its_midnight_and_openings_hour() -> None:
     )
     assert paris.today(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == date(2027, 1, 1)
     assert later.today(datetime(2027, 1, 1, 4, 59, tzinfo=UTC)) == date(2026, 12, 31)
+    # A minute's precision: a firm may spread its openings away from the busiest minute.
+    spread = FirmClock("Europe/Paris", openings_at="02:17")
+    assert spread.day_starts(date(2027, 1, 1)) == datetime(2027, 1, 1, 1, 17, tzinfo=UTC)
+    assert spread.today(datetime(2027, 1, 1, 1, 16, tzinfo=UTC)) == date(2026, 12, 31)
 
 
 def test_an_unknown_time_zone_is_refused() -> None:
