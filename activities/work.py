@@ -68,11 +68,20 @@ def open_work(request: OpenWorkInput) -> WorkOpened:
     """Create the work of the period's slices open at ``as_of``, in the firm's time, and say
     when the next one opens and when the period ends. ``as_of`` comes from the workflow, so
     a retry opens exactly the same slices, and the keys make it insert nothing twice."""
-    start, end = date.fromisoformat(request.period_start), date.fromisoformat(request.period_end)
     with session_scope() as session:
         mission = session.get(Mission, request.mission_id)
         if mission is None:
             raise not_found(f"mission {request.mission_id}")
+        renewal, notice_months = request.renewal, request.notice_months
+        if request.period_start and request.period_end:
+            start = date.fromisoformat(request.period_start)
+            end = date.fromisoformat(request.period_end)
+        elif mission.period_start is not None and mission.period_end is not None:
+            # Drafted before the workflow kept the period's start and the renewal terms.
+            start, end = mission.period_start, mission.period_end
+            renewal, notice_months = mission.renewal, mission.notice_months
+        else:
+            raise not_found(f"the period of mission {request.mission_id}")
         firm, client = session.get(Firm, mission.firm_id), session.get(Client, mission.client_id)
         if firm is None or client is None:
             raise not_found("the mission's firm or client")
@@ -86,8 +95,8 @@ def open_work(request: OpenWorkInput) -> WorkOpened:
         opened = openings(planned, clock, request.as_of, until)
         _insert_missing(session, mission, opened.open)
         notice_from = notice_until = None
-        if client.consumer and request.renewal == Renewal.tacit:
-            first, last = consumer_notice_window(end, request.notice_months)
+        if client.consumer and renewal == Renewal.tacit:
+            first, last = consumer_notice_window(end, notice_months)
             notice_from = clock.day_starts(first)
             notice_until = clock.day_starts(last + timedelta(days=1))
     tasks = sum(1 for item in opened.open if item.kind is WorkKind.task)
@@ -98,6 +107,10 @@ def open_work(request: OpenWorkInput) -> WorkOpened:
         period_ends_at=clock.day_starts(end + timedelta(days=1)),
         notice_from=notice_from,
         notice_until=notice_until,
+        period_start=start.isoformat(),
+        period_end=end.isoformat(),
+        renewal=renewal,
+        notice_months=notice_months,
     )
 
 

@@ -378,7 +378,9 @@ class FollowUpInput:
 
 @dataclass
 class OpenWorkInput:
-    """Create the work of the period's slices open at ``as_of`` (the workflow's clock)."""
+    """Create the work of the period's slices open at ``as_of`` (the workflow's clock). An
+    empty period: the mission's row's period and terms (a mission drafted before the workflow
+    kept its period start and renewal terms)."""
 
     mission_id: str
     renewal_number: int
@@ -401,6 +403,11 @@ class WorkOpened:
     period_ends_at: datetime
     notice_from: datetime | None = None
     notice_until: datetime | None = None
+    # The period and terms the work was opened for (the row's, when the input had none).
+    period_start: str = ""
+    period_end: str = ""
+    renewal: str = ""
+    notice_months: int = 3
 
 
 @dataclass

@@ -59,15 +59,16 @@ class MissionPeriods(MissionLifecycle):
         )
 
     async def _open_work(self) -> WorkOpened:
-        assert self.state.period_start is not None and self.state.period_end is not None
         termination = self.state.termination
         opened = await workflow.execute_activity(
             Activities.open_work,
             OpenWorkInput(
                 mission_id=self.start.mission_id,
                 renewal_number=self.state.renewals,
-                period_start=self.state.period_start,
-                period_end=self.state.period_end,
+                # None for a mission drafted before the state kept its period's start: the
+                # activity reads the period and the renewal terms from the mission's row.
+                period_start=self.state.period_start or "",
+                period_end=self.state.period_end or "",
                 renewal=self.state.renewal,
                 notice_months=self.state.notice_months,
                 as_of=workflow.now(),
@@ -77,6 +78,9 @@ class MissionPeriods(MissionLifecycle):
             retry_policy=RETRY_UNTIL_DONE,
             result_type=WorkOpened,
         )
+        if self.state.period_start is None and opened.period_start:
+            self.state.period_start, self.state.period_end = opened.period_start, opened.period_end
+            self.state.renewal, self.state.notice_months = opened.renewal, opened.notice_months
         self.state.next_opening = opened.next_opening
         self.state.period_ends_at = opened.period_ends_at
         self.state.notice_from, self.state.notice_until = opened.notice_from, opened.notice_until

@@ -109,6 +109,8 @@ class Recorder:
     notices: list[tuple[int, str]] = field(default_factory=list)
     # open_work fails this many attempts after writing (a worker that dies before it reports).
     open_work_failures: int = 0
+    # The mission's row's period and renewal terms, for a workflow that never had them.
+    row_period: tuple[str, str] = ("", "")
 
     def activities(self) -> list[Callable[..., Any]]:
         @activity.defn(name=Activities.record_transition)
@@ -185,8 +187,13 @@ class Recorder:
 
         @activity.defn(name=Activities.open_work)
         async def open_work(request: OpenWorkInput) -> WorkOpened:
-            start = date.fromisoformat(request.period_start)
-            end = date.fromisoformat(request.period_end)
+            renewal = request.renewal
+            if request.period_start and request.period_end:
+                start = date.fromisoformat(request.period_start)
+                end = date.fromisoformat(request.period_end)
+            else:
+                start, end = (date.fromisoformat(day) for day in self.row_period)
+                renewal = Renewal.tacit
             planned = plan_work(
                 request.mission_id,
                 start,
@@ -207,7 +214,7 @@ class Recorder:
                 raise RuntimeError("the worker died before it reported")
             self.calls.append("open_work")
             notice_from = notice_until = None
-            if self.consumer and request.renewal == Renewal.tacit:
+            if self.consumer and renewal == Renewal.tacit:
                 first, last = consumer_notice_window(end, request.notice_months)
                 notice_from = self.clock.day_starts(first)
                 notice_until = self.clock.day_starts(last + timedelta(days=1))
@@ -219,6 +226,10 @@ class Recorder:
                 period_ends_at=self.clock.day_starts(end + timedelta(days=1)),
                 notice_from=notice_from,
                 notice_until=notice_until,
+                period_start=start.isoformat(),
+                period_end=end.isoformat(),
+                renewal=renewal,
+                notice_months=request.notice_months,
             )
 
         @activity.defn(name=Activities.renew_mission)

@@ -25,6 +25,7 @@ from temporalio.worker import Worker
 from contracts.messages import (
     MissionDraft,
     MissionStart,
+    MissionWorkflowState,
     SignatureEvent,
     TerminationRequest,
 )
@@ -284,3 +285,32 @@ async def test_a_worker_restarted_between_openings_creates_each_period_once(
     assert first.calls.count("open_work") == 4  # on signature, then January to March
     assert second.calls.count("open_work") == 10  # April to December, then January
     assert "save:1" not in second.calls
+
+
+async def test_a_mission_drafted_before_periods_takes_its_period_from_its_row(
+    env: WorkflowEnvironment,
+) -> None:
+    """A draft carried by a run that kept only the period's end (and no renewal terms): once
+    signed, its work opens by period and it renews as its row says."""
+    year = (await env.get_current_time()).year + 1
+    recorder = Recorder(row_period=(f"{year}-01-01", f"{year}-12-31"))
+    recorder.lines = list(DRAFT.lines)
+    queue = f"missions-{uuid.uuid4()}"
+    mission_id = str(uuid.uuid4())
+    carried = MissionWorkflowState(status="draft", seq=1, period_end=f"{year}-12-31")
+    start = MissionStart(
+        mission_id, "firm-1", "client-1", documents_queue=f"{queue}-documents", carried=carried
+    )
+    async with worker(env, recorder, queue):
+        handle = await env.client.start_workflow(
+            MissionWorkflow.run, start, id=f"mission-{mission_id}", task_queue=queue
+        )
+        await to_awaiting_signature(handle)
+        await handle.signal(MissionWorkflow.signature_event, SignatureEvent("e1", "done"))
+        await sleep_until(env, datetime(year + 1, 1, 15, tzinfo=UTC))
+        described = await latest(env, handle).describe()
+        await latest(env, handle).terminate("end of test")
+    assert per_year(recorder) == {year: 12, year + 1: 1}
+    assert recorder.calls.count("renew:1") == 1
+    memo = await described.memo()
+    assert memo["current_period"] == {"start": f"{year + 1}-01-01", "end": f"{year + 1}-12-31"}
