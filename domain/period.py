@@ -185,6 +185,6 @@ class FirmClock:
 def valid_time_zone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"{name!r} is not a known time zone (e.g. Europe/Paris)") from None
     return name
