@@ -410,6 +410,9 @@ STAFF_PROBES: dict[str, Probe] = {
     },
     "request-signature": Probe("POST", "/v1/missions/{mission}/signature", "mission", {}),
     "cancel-mission": Probe("POST", "/v1/missions/{mission}/cancel", "mission", {"reason": "x"}),
+    "terminate-mission": Probe(
+        "POST", "/v1/missions/{mission}/termination", "mission", {"by": "client"}
+    ),
     "create-mission-b-client": Probe(
         "POST", "/v1/missions", "client", mission_body("{client}", "{service}"), also=("service",)
     ),
