@@ -14,9 +14,16 @@ from temporalio.worker import Worker
 
 from activities.letters import DocumentActivities, FilingActivities, new_converter_pool
 from activities.mail import MailActivities
-from activities.missions import change_line, record_transition, save_mission
+from activities.missions import (
+    change_line,
+    record_termination,
+    record_transition,
+    renew_mission,
+    save_mission,
+)
+from activities.notices import NoticeActivities, render_renewal_notice
 from activities.signature import SignatureActivities, record_signature_status
-from activities.work import create_follow_up_task, create_work
+from activities.work import create_follow_up_task, create_work, end_work, open_work
 from contracts.messages import DOCUMENTS_QUEUE, MISSIONS_QUEUE
 from domain.ged import blob_store
 from domain.logs import configure_logging
@@ -42,6 +49,10 @@ DATABASE_ACTIVITIES: list[Callable[..., Any]] = [
     record_signature_status,
     create_work,
     create_follow_up_task,
+    open_work,
+    end_work,
+    renew_mission,
+    record_termination,
 ]
 
 
@@ -58,11 +69,13 @@ def mission_activities(
         signatures.remind_signers,
         signatures.fetch_signature_status,
         *mailing,
+        # The notice's PDF is filed with the GED's store the letters use.
+        NoticeActivities(filing.blobs).file_renewal_notice,
     ]
 
 
 def document_activities(documents: DocumentActivities) -> list[Callable[..., Any]]:
-    return [documents.render_letter, documents.convert_to_pdf]
+    return [documents.render_letter, documents.convert_to_pdf, render_renewal_notice]
 
 
 def check_queues(queues: list[str]) -> None:

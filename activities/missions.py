@@ -5,15 +5,25 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlmodel import select
+from sqlmodel import Session, select
 from temporalio import activity
 
 from contracts.errors import not_found
-from contracts.messages import Activities, ChangeLineInput, SaveMissionInput, TransitionInput
+from contracts.messages import (
+    Activities,
+    ChangeLineInput,
+    RenewedPeriod,
+    RenewInput,
+    SaveMissionInput,
+    TerminationInput,
+    TerminationRecorded,
+    TransitionInput,
+)
 from domain.db import session_scope
 from domain.enums import Frequency, MissionStatus, ServiceRequestStatus, WorkKind, WorkStatus
 from domain.models import (
     AuditEntry,
+    Firm,
     Mission,
     MissionEvent,
     MissionLine,
@@ -21,6 +31,8 @@ from domain.models import (
     WorkItem,
     utcnow,
 )
+from domain.period import next_period, termination_effective_on
+from domain.queries import firm_clock
 
 REQUEST_REVIEW_DAYS = 7
 
@@ -120,6 +132,8 @@ def save_mission(request: SaveMissionInput) -> None:
         mission.period_start = date.fromisoformat(draft.period_start)
         mission.period_end = date.fromisoformat(draft.period_end)
         mission.frequency = Frequency(draft.frequency)
+        mission.renewal = draft.renewal
+        mission.notice_months = draft.notice_months
         mission.updated_at = utcnow()
         existing = {
             line.id
@@ -165,3 +179,117 @@ def change_line(request: ChangeLineInput) -> None:
             line.price = Decimal(change.price)
         if change.frequency is not None:
             line.frequency = Frequency(change.frequency)
+
+
+def _event_recorded(session: Session, mission_id: str, seq: int) -> bool:
+    statement = select(MissionEvent).where(
+        MissionEvent.mission_id == mission_id, MissionEvent.seq == seq
+    )
+    return session.exec(statement).first() is not None
+
+
+def _timeline_entry(
+    session: Session,
+    mission: Mission,
+    seq: int,
+    kind: str,
+    at: datetime,
+    reason: str,
+    by: str = "sceau",
+) -> None:
+    """An entry that keeps the mission's status, with its audit line, in one transaction."""
+    session.add(
+        MissionEvent(
+            mission_id=mission.id,
+            seq=seq,
+            status=mission.status,
+            kind=kind,
+            at=at,
+            by=by[:80],
+            reason=reason,
+        )
+    )
+    session.add(
+        AuditEntry(
+            firm_id=mission.firm_id,
+            client_id=mission.client_id,
+            mission_id=mission.id,
+            at=at,
+            actor=by[:80],
+            action=f"mission.{kind}",
+            target=mission.id,
+            details={"reason": reason[:300]},
+        )
+    )
+
+
+@activity.defn(name=Activities.renew_mission)
+def renew_mission(request: RenewInput) -> RenewedPeriod:
+    """The mission's next period, of the same length, and its `renewed` entry; the
+    (mission, seq) key makes a retry a no-op that answers the same period."""
+    at = datetime.fromisoformat(request.at)
+    start, end = next_period(
+        date.fromisoformat(request.period_start), date.fromisoformat(request.period_end)
+    )
+    with session_scope() as session:
+        mission = session.get(Mission, request.mission_id)
+        if mission is None:
+            raise not_found(f"mission {request.mission_id}")
+        if not _event_recorded(session, mission.id, request.seq):
+            mission.period_start, mission.period_end = start, end
+            mission.renewals = request.renewal_number
+            mission.updated_at = at
+            reason = f"reconduction tacite du {start.isoformat()} au {end.isoformat()}"
+            _timeline_entry(session, mission, request.seq, "renewed", at, reason)
+    return RenewedPeriod(period_start=start.isoformat(), period_end=end.isoformat())
+
+
+@activity.defn(name=Activities.record_termination)
+def record_termination(request: TerminationInput) -> TerminationRecorded:
+    """Work out when the termination takes effect (in the firm's time) and record it on the
+    mission with a `termination` entry; a retry records nothing more and answers the same."""
+    terms = request.request
+    at = datetime.fromisoformat(request.at)
+    with session_scope() as session:
+        mission = session.get(Mission, request.mission_id)
+        firm = session.get(Firm, mission.firm_id) if mission is not None else None
+        if mission is None or firm is None:
+            raise not_found(f"mission {request.mission_id}")
+        # A mission activated before periods existed knows its period from its row only.
+        period_start = (
+            date.fromisoformat(request.period_start)
+            if request.period_start
+            else mission.period_start
+        )
+        period_end = (
+            date.fromisoformat(request.period_end) if request.period_end else mission.period_end
+        )
+        if period_start is None or period_end is None:
+            raise not_found(f"the period of mission {request.mission_id}")
+        effective_on = termination_effective_on(
+            period_start,
+            period_end,
+            request.notice_months,
+            date.fromisoformat(terms.notice_given_on),
+            date.fromisoformat(terms.agreed_end) if terms.agreed_end else None,
+            renews=request.renews,
+        )
+        ends_at = firm_clock(firm).day_starts(effective_on + timedelta(days=1))
+        if not _event_recorded(session, mission.id, request.seq):
+            mission.termination = {
+                "by": terms.party,
+                "reason": terms.reason,
+                "notice_given_on": terms.notice_given_on,
+                "agreed_end": terms.agreed_end,
+                "effective_on": effective_on.isoformat(),
+            }
+            mission.termination_effective_on = effective_on
+            mission.updated_at = at
+            party = "le cabinet" if terms.party == "firm" else "le client"
+            reason = f"résiliation par {party}, effective le {effective_on.isoformat()}"
+            if terms.reason:
+                reason += f" ({terms.reason})"
+            _timeline_entry(
+                session, mission, request.seq, "termination", at, reason[:500], terms.by
+            )
+    return TerminationRecorded(effective_on=effective_on.isoformat(), ends_at=ends_at)

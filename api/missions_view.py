@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
@@ -13,11 +14,14 @@ from api.schemas import (
     LetterOut,
     LineOut,
     MissionOut,
+    PeriodOut,
     SignatureOut,
+    TerminationOut,
     TimelineEntry,
     TotalsOut,
 )
-from domain.enums import DocumentKind, Frequency
+from contracts.statuses import Renewal
+from domain.enums import DocumentKind, Frequency, MissionStatus
 from domain.models import (
     Document,
     Firm,
@@ -129,4 +133,25 @@ def _out(
         letters=[LetterOut(version=doc.version, document_id=doc.id) for doc in letters],
         signature=SignatureOut(**signature.model_dump()) if signature else None,
         timeline=[TimelineEntry(**event.model_dump()) for event in timeline],
+        renewal=Renewal(mission.renewal),
+        notice_months=mission.notice_months,
+        current_period=(
+            PeriodOut(start=mission.period_start, end=mission.period_end)
+            if mission.period_start is not None and mission.period_end is not None
+            else None
+        ),
+        next_renewal_on=next_renewal_on(mission),
+        termination=TerminationOut(**mission.termination) if mission.termination else None,
     )
+
+
+def next_renewal_on(mission: Mission) -> date | None:
+    """The first day of the next period, for an active mission that will renew tacitly."""
+    if (
+        mission.status != MissionStatus.active
+        or mission.renewal != Renewal.tacit
+        or mission.termination is not None
+        or mission.period_end is None
+    ):
+        return None
+    return mission.period_end + timedelta(days=1)

@@ -18,9 +18,10 @@ from pydantic import (
     model_validator,
 )
 
+from contracts.statuses import Renewal
 from domain.enums import Frequency, Role, WorkKind
 from domain.money import to_money
-from domain.period import parse_month_day
+from domain.period import parse_month_day, valid_time_zone
 from domain.work import PlanStatus
 
 MAX_PRICE = Decimal("9999999999.99")
@@ -55,6 +56,7 @@ Money = Annotated[
 # capped like a price given as input; a big mission must stay readable.
 Amount = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
 MonthDay = Annotated[str, BeforeValidator(lambda v: parse_month_day(str(v)))]
+TimeZone = Annotated[str, AfterValidator(valid_time_zone), Field(max_length=60)]
 
 
 # Control characters: C0 (CR and LF among them), DEL and C1. A name holding one broke the
@@ -105,6 +107,11 @@ class FirmIn(Strict):
     vat_number: Name
     ordre_council: Name
     vat_rate: Annotated[Decimal, Field(ge=0, le=100)] = Decimal("20")
+    # When the firm's day begins: periods open and end at this time (HH:MM) of its time zone; work
+    # opens `work_lead_days` before each period of a line's frequency.
+    time_zone: TimeZone = "Europe/Paris"
+    openings_at: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "00:00"
+    work_lead_days: Annotated[int, Field(ge=0, le=60)] = 0
 
 
 class FirmCreated(BaseModel):
@@ -190,6 +197,8 @@ class ClientIn(Strict):
     activity: Line = ""
     fiscal_year_end: MonthDay = "12-31"
     representatives: list[RepresentativeIn] = Field(default_factory=list, max_length=20)
+    # A private individual: told of each tacit renewal (Code de la consommation, L215-1).
+    consumer: bool = False
 
 
 class ClientPatch(Strict):
@@ -200,6 +209,7 @@ class ClientPatch(Strict):
     activity: Line | None = None
     fiscal_year_end: MonthDay | None = None
     representatives: list[RepresentativeIn] | None = Field(default=None, max_length=20)
+    consumer: bool | None = None
 
 
 class ClientOut(BaseModel):
@@ -211,6 +221,7 @@ class ClientOut(BaseModel):
     activity: str
     fiscal_year_end: str
     representatives: list[RepresentativeOut]
+    consumer: bool = False
 
 
 class PortalUserIn(Strict):
@@ -307,6 +318,8 @@ class MissionIn(Strict):
     period_end: date
     frequency: Frequency
     lines: list[LineIn] = Field(min_length=1, max_length=500)
+    renewal: Renewal = Renewal.tacit
+    notice_months: Annotated[int, Field(ge=0, le=12)] = 3
 
 
 class LinePatch(Strict):
@@ -347,9 +360,24 @@ class SignatureOut(BaseModel):
 
 class TimelineEntry(BaseModel):
     status: str
+    # `status` (a change of status), `renewed`, `termination` (recorded; the status stays).
+    kind: str = "status"
     at: datetime
     by: str
     reason: str
+
+
+class PeriodOut(BaseModel):
+    start: date
+    end: date
+
+
+class TerminationOut(BaseModel):
+    by: Literal["firm", "client"]
+    reason: str
+    notice_given_on: date
+    agreed_end: date | None
+    effective_on: date
 
 
 class MissionOut(BaseModel):
@@ -366,6 +394,13 @@ class MissionOut(BaseModel):
     letters: list[LetterOut]
     signature: SignatureOut | None
     timeline: list[TimelineEntry]
+    renewal: Renewal
+    notice_months: int
+    current_period: PeriodOut | None
+    # The day the next period starts when the mission renews tacitly; null otherwise (no
+    # renewal, a termination recorded, or the mission no longer active).
+    next_renewal_on: date | None
+    termination: TerminationOut | None
 
 
 class LetterIn(Strict):
@@ -407,6 +442,19 @@ class SignatureCreated(BaseModel):
     signature_id: str
     provider_request_id: str
     status: str
+
+
+class TerminationIn(Strict):
+    by: Literal["firm", "client"]
+    reason: Text = ""
+    # When notice was given; today (the firm's) when omitted.
+    notice_given_on: date | None = None
+    # An earlier last day both parties agreed on.
+    agreed_end: date | None = None
+
+
+class TerminationCreated(BaseModel):
+    effective_on: date
 
 
 class CancelIn(Strict):

@@ -36,6 +36,14 @@ class Activities:
     remind_signers = "remind_signers"
     fetch_signature_status = "fetch_signature_status"
     create_follow_up_task = "create_follow_up_task"
+    # Period by period (issue 15): the open slices' work, a renewal, a termination, its end,
+    # the consumer's renewal notice.
+    open_work = "open_work"
+    renew_mission = "renew_mission"
+    record_termination = "record_termination"
+    end_work = "end_work"
+    render_renewal_notice = "render_renewal_notice"
+    file_renewal_notice = "file_renewal_notice"
 
 
 class Updates:
@@ -44,6 +52,7 @@ class Updates:
     change_line = "change_line"
     generate_letter = "generate_letter"
     request_signature = "request_signature"
+    terminate = "terminate"
 
 
 class Signals:
@@ -107,6 +116,25 @@ class LetterRequest:
 
 
 @dataclass
+class TerminationRequest:
+    """A termination the firm records, by itself or by the client (dates ISO)."""
+
+    party: str
+    reason: str
+    notice_given_on: str
+    by: str
+    agreed_end: str | None = None
+
+
+@dataclass
+class Termination:
+    request: TerminationRequest
+    # The mission's last day, and the instant (the firm's next day begins) it ends.
+    effective_on: str
+    ends_at: datetime
+
+
+@dataclass
 class MissionWorkflowState:
     """Everything MissionWorkflow remembers from one update, signal or timer to the next.
 
@@ -143,6 +171,24 @@ class MissionWorkflowState:
     signature_timers: bool | None = None
     # How many runs the mission's history has been split into by continue-as-new.
     runs: int = 1
+    # --- period by period (the `work-by-period` patch); a state carried by an older run
+    # reads as a mission that got all its work at once and completes at its period's end.
+    by_period: bool = False
+    period_start: str | None = None
+    renewal: str = "none"
+    notice_months: int = 3
+    # The current period's number: 0 for the period the letter was signed for.
+    renewals: int = 0
+    # When the next slice's work opens (None: every slice of the period is open).
+    next_opening: datetime | None = None
+    # When the current period ends: the firm's openings time of the day after its last day.
+    period_ends_at: datetime | None = None
+    # The consumer's renewal notice for this period: when it may go out, when it no longer
+    # may, and whether it was dealt with (filed, or its window missed).
+    notice_from: datetime | None = None
+    notice_until: datetime | None = None
+    notice_done: bool = False
+    termination: Termination | None = None
 
 
 @dataclass
@@ -170,6 +216,8 @@ class MissionDraft:
     frequency: str
     lines: list[LineInput]
     by: str
+    renewal: str = "tacit"
+    notice_months: int = 3
 
 
 @dataclass
@@ -326,3 +374,93 @@ class ProviderStatus:
 class FollowUpInput:
     mission_id: str
     reason: str
+
+
+@dataclass
+class OpenWorkInput:
+    """Create the work of the period's slices open at ``as_of`` (the workflow's clock). An
+    empty period: the mission's row's period and terms (a mission drafted before the workflow
+    kept its period start and renewal terms)."""
+
+    mission_id: str
+    renewal_number: int
+    period_start: str
+    period_end: str
+    renewal: str
+    notice_months: int
+    as_of: datetime
+    # A termination's last day: no slice starting after it opens.
+    until: str | None = None
+
+
+@dataclass
+class WorkOpened:
+    """What is open now, and the period's instants in the firm's time."""
+
+    tasks: int
+    information_requests: int
+    next_opening: datetime | None
+    period_ends_at: datetime
+    notice_from: datetime | None = None
+    notice_until: datetime | None = None
+    # The period and terms the work was opened for (the row's, when the input had none).
+    period_start: str = ""
+    period_end: str = ""
+    renewal: str = ""
+    notice_months: int = 3
+
+
+@dataclass
+class RenewInput:
+    """Renew the period [period_start, period_end] into the next, numbered ``renewal_number``."""
+
+    mission_id: str
+    seq: int
+    renewal_number: int
+    period_start: str
+    period_end: str
+    at: str
+
+
+@dataclass
+class RenewedPeriod:
+    period_start: str
+    period_end: str
+
+
+@dataclass
+class TerminationInput:
+    mission_id: str
+    seq: int
+    request: TerminationRequest
+    period_start: str
+    period_end: str
+    notice_months: int
+    renews: bool
+    at: str
+
+
+@dataclass
+class TerminationRecorded:
+    effective_on: str
+    ends_at: datetime
+
+
+@dataclass
+class EndWorkInput:
+    mission_id: str
+    effective_on: str
+
+
+@dataclass
+class NoticeInput:
+    """The consumer's notice of a coming renewal; one per (mission, renewal number)."""
+
+    mission_id: str
+    renewal_number: int
+    period_start: str
+    period_end: str
+    notice_months: int
+    scratch_name: str = ""
+    # The notice's date, from the workflow's clock so a retry renders the same notice.
+    notice_date: str = ""

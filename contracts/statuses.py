@@ -16,6 +16,7 @@ class MissionStatus(StrEnum):
     declined = "declined"
     expired = "expired"
     cancelled = "cancelled"
+    terminated = "terminated"
 
 
 # A mission in one of these has ended: its workflow returns.
@@ -25,6 +26,7 @@ TERMINAL_STATUSES = frozenset(
         MissionStatus.declined,
         MissionStatus.expired,
         MissionStatus.cancelled,
+        MissionStatus.terminated,
     }
 )
 
@@ -37,3 +39,10 @@ class SignatureEventKind(StrEnum):
     declined = "declined"
     expired = "expired"
     canceled = "canceled"
+
+
+class Renewal(StrEnum):
+    """Whether a mission renews at the end of its period (the Ordre's letters: tacitly)."""
+
+    tacit = "tacit"
+    none = "none"

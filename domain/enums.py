@@ -36,6 +36,8 @@ class WorkStatus(StrEnum):
     open = "open"
     answered = "answered"
     done = "done"
+    # Open when the mission was terminated, due after its end.
+    cancelled = "cancelled"
 
 
 class Role(StrEnum):
@@ -55,3 +57,4 @@ class DocumentKind(StrEnum):
     signed_letter = "signed_letter"
     audit_trail = "audit_trail"
     upload = "upload"
+    renewal_notice = "renewal_notice"

@@ -44,6 +44,11 @@ class Firm(SQLModel, table=True):
     ordre_council: str
     vat_rate: Decimal = Field(default=Decimal("20.00"), max_digits=5, decimal_places=2)
     created_at: datetime = Field(default_factory=utcnow)
+    # When the firm's day begins (domain.period.FirmClock): its periods open and end at this
+    # time (HH:MM) of its time zone, its work opens `work_lead_days` before each slice.
+    time_zone: str = Field(default="Europe/Paris", max_length=60)
+    openings_at: str = Field(default="00:00", max_length=5)
+    work_lead_days: int = 0
 
 
 class Staff(SQLModel, table=True):
@@ -84,6 +89,8 @@ class Client(SQLModel, table=True):
     activity: str = ""
     fiscal_year_end: str = "12-31"
     created_at: datetime = Field(default_factory=utcnow)
+    # A private individual, protected by the Code de la consommation (renewal notices).
+    consumer: bool = False
 
 
 class Representative(SQLModel, table=True):
@@ -154,6 +161,14 @@ class Mission(SQLModel, table=True):
     status: MissionStatus = Field(index=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # tacit: renewed for a period of the same length unless notice is given; none: ends.
+    renewal: str = Field(default="tacit", max_length=10)
+    notice_months: int = 3
+    # The current period's number: 0 until the first renewal (work keys carry it).
+    renewals: int = 0
+    # A termination recorded by the firm, and the day it takes effect.
+    termination: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    termination_effective_on: date | None = None
 
 
 class MissionLine(SQLModel, table=True):
@@ -176,6 +191,8 @@ class MissionEvent(SQLModel, table=True):
     mission_id: str = Field(foreign_key="mission.id", index=True)
     seq: int
     status: MissionStatus
+    # What happened: a status change, or an event that keeps the status (renewed, termination).
+    kind: str = Field(default="status", max_length=20)
     at: datetime
     by: str = ""
     reason: str = ""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.enums import Frequency
 
@@ -94,3 +95,96 @@ def parse_month_day(value: str) -> str:
     if len(value) != 5:
         raise ValueError(f"{value!r} is not a month and day as MM-DD")
     return value
+
+
+# --- the mission's period over time: renewal, notice, termination --------------------------
+
+
+def whole_months(start: date, end: date) -> int | None:
+    """How many whole months [start, end] lasts, or None when it is not whole months."""
+    after = end + timedelta(days=1)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    if months > 0 and add_months(start, months) == after:
+        return months
+    return None
+
+
+def next_period(start: date, end: date) -> tuple[date, date]:
+    """The period a tacit renewal gives: the same length, from the day after ``end``."""
+    months = whole_months(start, end)
+    if months is not None:
+        # From the original start, so that a 31 January start does not drift to the 28th.
+        return end + timedelta(days=1), add_months(start, 2 * months) - timedelta(days=1)
+    return end + timedelta(days=1), end + (end - start) + timedelta(days=1)
+
+
+def last_day_to_refuse(period_end: date, notice_months: int) -> date:
+    """The last day on which either party may still refuse the renewal with its notice."""
+    return add_months(period_end + timedelta(days=1), -notice_months) - timedelta(days=1)
+
+
+def consumer_notice_window(period_end: date, notice_months: int) -> tuple[date, date]:
+    """When a consumer must be told of the renewal (Code de la consommation, art. L215-1): no
+    earlier than three months and no later than one month before the last day to refuse it."""
+    deadline = last_day_to_refuse(period_end, notice_months)
+    return add_months(deadline, -3), add_months(deadline, -1)
+
+
+def termination_effective_on(
+    period_start: date,
+    period_end: date,
+    notice_months: int,
+    notice_given_on: date,
+    agreed_end: date | None = None,
+    renews: bool = True,
+) -> date:
+    """When a termination takes effect: the end of the current period if the notice was given
+    in time, else the end of the next one (only a renewing mission has one); an earlier date
+    the parties agreed on wins."""
+    if notice_given_on <= last_day_to_refuse(period_end, notice_months) or not renews:
+        effective = period_end
+    else:
+        effective = next_period(period_start, period_end)[1]
+    if agreed_end is not None and agreed_end < effective:
+        return agreed_end
+    return effective
+
+
+# --- time as the firm lives it --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FirmClock:
+    """When a day begins for a firm: its time zone's midnight, moved to the firm's openings
+    time; work opens ``lead_days`` before its slice starts."""
+
+    time_zone: str = "Europe/Paris"
+    # HH:MM: the day's openings and renewals run at this time, so that they need not all
+    # land on midnight, the busiest minute.
+    openings_at: str = "00:00"
+    lead_days: int = 0
+
+    def day_starts(self, day: date) -> datetime:
+        """The instant (UTC) at which ``day``'s openings and renewals run."""
+        opening = time.fromisoformat(self.openings_at)
+        local = datetime.combine(day, opening, ZoneInfo(self.time_zone))
+        return local.astimezone(UTC)
+
+    def opens(self, slice_start: date) -> datetime:
+        """When the work of a slice starting on ``slice_start`` is created."""
+        return self.day_starts(slice_start - timedelta(days=self.lead_days))
+
+    def today(self, now: datetime) -> date:
+        """The firm's date at ``now``, counted from its openings time."""
+        opening = time.fromisoformat(self.openings_at)
+        shift = timedelta(hours=opening.hour, minutes=opening.minute)
+        local = now.astimezone(ZoneInfo(self.time_zone)) - shift
+        return local.date()
+
+
+def valid_time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"{name!r} is not a known time zone (e.g. Europe/Paris)") from None
+    return name

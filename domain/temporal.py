@@ -24,6 +24,7 @@ from domain.tracing import tracing_interceptors
 _KIND_OF = {
     SearchAttributeIndexedValueType.KEYWORD: "Keyword",
     SearchAttributeIndexedValueType.INT: "Int",
+    SearchAttributeIndexedValueType.DATETIME: "Datetime",
 }
 _INDEXED_TYPE = {kind: IndexedValueType.ValueType(indexed) for indexed, kind in _KIND_OF.items()}
 # Each search attribute with its type, as the dev server's --search-attribute spells it.

@@ -102,6 +102,8 @@ class MissionLifecycle:
                 retry_policy=RETRY_WHILE_CALLER_WAITS,
             )
             self.state.period_end = draft.period_end
+            self.state.period_start = draft.period_start
+            self.state.renewal, self.state.notice_months = draft.renewal, draft.notice_months
             await self._transition("draft", draft.by, "mission created")
             return self.snapshot()
 
@@ -216,11 +218,23 @@ class MissionLifecycle:
             SearchAttributePair(FIRM_ID, self.start.firm_id),
             SearchAttributePair(CLIENT_ID, self.start.client_id),
             SearchAttributePair(LETTER_VERSION, self.state.letter_version),
+            *self._period_attributes(),
         ]
 
     def _operators_memo(self) -> dict[str, Any]:
         """Shown beside the search attributes; merged into the ids the API starts it with."""
-        return {"status": self.state.status, "letter_version": self.state.letter_version}
+        return {
+            "status": self.state.status,
+            "letter_version": self.state.letter_version,
+            **self._period_memo(),
+        }
+
+    # The period's part of that view, once the mission runs period by period (periods.py).
+    def _period_attributes(self) -> list[SearchAttributePair[Any]]:
+        return []
+
+    def _period_memo(self) -> dict[str, Any]:
+        return {}
 
     # --- the period, and bounded history ---------------------------------------------------
 

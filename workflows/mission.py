@@ -40,6 +40,8 @@ class MissionWorkflow(SignatureWait):
         self.state = start.carried if start.carried is not None else MissionWorkflowState()
         # Handlers and the main loop take turns; each runs its activities without interleaving.
         self.turn = asyncio.Lock()
+        # Set by a renewal: the loop continues as new once the handlers' lock is free.
+        self.continue_now = False
 
     @workflow.run
     async def run(self, start: MissionStart) -> MissionState:
@@ -54,7 +56,7 @@ class MissionWorkflow(SignatureWait):
         while self.state.status not in TERMINAL_STATUSES:
             if self.state.status == "awaiting_signature" and self.state.signature_timers is None:
                 self.state.signature_timers = workflow.patched("signature-timers")
-            if self._history_is_long():
+            if self._history_is_long() or self.continue_now:
                 await self._continue_as_new()
             deadline = self._deadline()
             timeout = None
@@ -108,15 +110,16 @@ class MissionWorkflow(SignatureWait):
 
     def _deadline(self) -> datetime | None:
         """When the loop must act by itself: signature expiry, a reminder or a status poll
-        while the letter waits; the period's end once the mission is active."""
+        while the letter waits; once the mission is active, the next opening, notice,
+        termination or period's end (workflows/periods.py)."""
         if self.state.status == "awaiting_signature" and self.state.sent_at is not None:
             return self._signature_deadline()
         if self.state.status == "active":
-            return self._period_over()
+            return self._active_deadline()
         return None
 
     async def _deadline_passed(self) -> None:
         if self.state.status == "awaiting_signature":
             await self._signature_deadline_passed()
         elif self.state.status == "active":
-            await self._transition("completed", "sceau", "period ended")
+            await self._active_deadline_passed()

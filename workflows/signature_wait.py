@@ -28,7 +28,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from contracts.statuses import SignatureEventKind
 
-from workflows.lifecycle import MissionLifecycle, Rejected
+from workflows.lifecycle import Rejected
+from workflows.periods import MissionPeriods
 from workflows.policies import (
     RETRY_A_FEW_TIMES,
     RETRY_UNTIL_DONE,
@@ -42,7 +43,7 @@ from workflows.policies import (
 FINAL_PROVIDER_STATUSES = frozenset(SignatureEventKind) - {SignatureEventKind.signer_done}
 
 
-class SignatureWait(MissionLifecycle):
+class SignatureWait(MissionPeriods):
     # --- sending the letter ----------------------------------------------------------------
 
     @workflow.update(name=Updates.request_signature)
@@ -141,6 +142,11 @@ class SignatureWait(MissionLifecycle):
         )
         self.state.signature.status = "done"
         await self._transition("signed", "signers", "all signers signed")
+        # Work opens period by period, on the workflow's timers; a mission signed before
+        # gets all its work at once, as its history says.
+        if workflow.patched("work-by-period"):
+            await self._activate_by_period()
+            return
         created = await workflow.execute_activity(
             Activities.create_work,
             self.start.mission_id,

@@ -1,4 +1,5 @@
-"""Missions: creation, lines, plan, letter preview and generation, signature, cancellation."""
+"""Missions: creation, lines, plan, letter preview and generation, signature, cancellation,
+termination."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from api.schemas import (
     PreviewIn,
     SignatureCreated,
     SignatureIn,
+    TerminationCreated,
+    TerminationIn,
 )
 from api.services import missions
 from api.services.plan import mission_plan
@@ -113,3 +116,13 @@ async def cancel_mission(
     mission_id: str, staff: FirmStaff, temporal: Temporal, body: CancelIn | None = None
 ) -> MissionOut:
     return await missions.cancel(temporal, staff, mission_id, (body or CancelIn()).reason)
+
+
+@router.post("/{mission_id}/termination", status_code=202, response_model=TerminationCreated)
+async def terminate_mission(
+    mission_id: str, body: TerminationIn, staff: FirmStaff, temporal: Temporal
+) -> TerminationCreated:
+    """Record a termination by the firm or the client: it takes effect at the end of the
+    current period when the notice was given in time, else at the end of the next one, or
+    on an earlier agreed date; the mission is `terminated` from then on."""
+    return await missions.terminate(temporal, staff, mission_id, body)

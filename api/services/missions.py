@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,8 @@ from api.schemas import (
     PreviewIn,
     SignatureCreated,
     SignatureIn,
+    TerminationCreated,
+    TerminationIn,
 )
 from api.services.sessions import in_session, in_thread, reading
 from contracts.messages import (
@@ -44,6 +46,7 @@ from contracts.messages import (
     MissionStart,
     RenderInput,
     SignatureAsk,
+    TerminationRequest,
 )
 from domain.audit import record
 from domain.enums import TERMINAL_STATUSES, DocumentKind, MissionStatus, ServiceRequestStatus
@@ -53,6 +56,7 @@ from domain.missions import LineForm, MissionRuleError, build_draft
 from domain.models import (
     Client,
     Document,
+    Firm,
     Folder,
     Mission,
     MissionLine,
@@ -61,6 +65,7 @@ from domain.models import (
     Staff,
     new_id,
 )
+from domain.queries import firm_clock
 from domain.settings import get_settings
 from workflows.mission import MissionWorkflow
 from workflows.preview import LetterPreviewWorkflow
@@ -189,6 +194,7 @@ def _prepare_creation(
         )
     except MissionRuleError as error:
         raise invalid(str(error), {"field": error.field}) from None
+    draft = replace(draft, renewal=body.renewal.value, notice_months=body.notice_months)
     # Only a valid request claims its key, and the mission's id is committed with it before
     # the workflow starts: a retry after a lost answer joins that workflow, not a new one.
     mission_id = once(
@@ -386,3 +392,57 @@ async def cancel(
     await _audited(staff, mission.id, mission.client_id, "cancel_requested", {"reason": reason})
     # The workflow cancels in its own time: the answer is the mission as it was asked.
     return seen
+
+
+# --- termination ---------------------------------------------------------------------------
+
+
+def _termination_request(
+    session: Session, staff: Caller, mission_id: str, body: TerminationIn
+) -> tuple[Mission, TerminationRequest]:
+    """What the workflow records, once the dates make sense in the firm's own calendar."""
+    mission = _mission(session, staff, mission_id)
+    if mission.status != MissionStatus.active:
+        raise ApiError(
+            409, "conflict", f"only an active mission can be terminated; it is {mission.status}"
+        )
+    if mission.termination is not None:
+        effective_on = mission.termination.get("effective_on")
+        raise ApiError(409, "conflict", f"the mission is already terminated from {effective_on}")
+    firm = session.get(Firm, mission.firm_id)
+    assert firm is not None and mission.period_start is not None
+    today = firm_clock(firm).today(datetime.now(UTC))
+    given = body.notice_given_on or today
+    if given > today:
+        raise invalid("notice cannot be given in the future", {"field": "notice_given_on"})
+    if given < mission.period_start:
+        raise invalid(
+            f"notice given before the current period, which starts {mission.period_start}",
+            {"field": "notice_given_on"},
+        )
+    if body.agreed_end is not None and body.agreed_end < max(given, today):
+        raise invalid(
+            "the agreed end cannot come before today or the notice",
+            {"field": "agreed_end"},
+        )
+    request = TerminationRequest(
+        party=body.by,
+        reason=body.reason,
+        notice_given_on=given.isoformat(),
+        by=staff.name,
+        agreed_end=body.agreed_end.isoformat() if body.agreed_end else None,
+    )
+    return mission, request
+
+
+async def terminate(
+    temporal: TemporalClient, staff: Caller, mission_id: str, body: TerminationIn
+) -> TerminationCreated:
+    """Record a termination; the mission's workflow ends it on the day it takes effect."""
+    mission, request = await reading(
+        partial(_termination_request, staff=staff, mission_id=mission_id, body=body)
+    )
+    recorded = await gateway.update(temporal, mission.id, MissionWorkflow.terminate, request)
+    details = {**body.model_dump(mode="json"), "effective_on": recorded.effective_on}
+    await _audited(staff, mission.id, mission.client_id, "termination_recorded", details)
+    return TerminationCreated(effective_on=date.fromisoformat(recorded.effective_on))

@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
+from domain.period import add_months
 from tests.e2e.stack import Api, Stack
+
+
+def open_year(time_zone: str = "Europe/Paris") -> tuple[date, date]:
+    """The twelve months that end with the current month in the firm's time zone: each of
+    their slices has opened, so a mission of that period, signed now, gets all its work at
+    once (work opens period by period; tests/workflow/test_periods.py covers the timers)."""
+    today = datetime.now(UTC).astimezone(ZoneInfo(time_zone)).date()
+    first_of_month = today.replace(day=1)
+    return add_months(first_of_month, -11), add_months(first_of_month, 1) - timedelta(days=1)
 
 
 def signed_mission(
     stack: Stack, staff: Api, client: dict[str, Any], service_id: str, partner_id: str, name: str
 ) -> str:
-    """A yearly mission of one service for ``client``, its letter generated in the client's
-    private folder and signed at the local provider; returns its id once signing is accepted.
+    """A yearly mission of one service for ``client`` over the open year, its letter generated
+    in the client's private folder and signed at the local provider; returns its id once
+    signing is accepted.
 
     The workflow then moves on by itself (active, work created): callers wait for what they need.
     """
+    start, end = open_year()
     mission = staff.post(
         "/v1/missions",
         {
             "client_id": client["id"],
             "name": name,
-            "period_start": "2027-01-01",
-            "period_end": "2027-12-31",
+            "period_start": start.isoformat(),
+            "period_end": end.isoformat(),
             "frequency": "yearly",
             "lines": [{"service_id": service_id}],
         },

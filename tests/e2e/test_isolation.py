@@ -18,6 +18,7 @@ import pytest
 
 from api.app import app
 from domain.letter_templates import DEFAULT_TEMPLATE_PATH
+from tests.e2e.missions import open_year
 from tests.e2e.stack import Api, Stack, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -57,11 +58,13 @@ def fill(template: Any, ids: dict[str, str]) -> Any:
 
 
 def mission_body(client: str, service: str, **extra: Any) -> dict[str, Any]:
+    # Over the open year, so that a signed one gets its work at once.
+    start, end = open_year()
     return {
         "client_id": client,
         "name": "Mission isolée",
-        "period_start": "2027-01-01",
-        "period_end": "2027-12-31",
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
         "frequency": "yearly",
         "lines": [{"service_id": service}],
         **extra,
@@ -407,6 +410,9 @@ STAFF_PROBES: dict[str, Probe] = {
     },
     "request-signature": Probe("POST", "/v1/missions/{mission}/signature", "mission", {}),
     "cancel-mission": Probe("POST", "/v1/missions/{mission}/cancel", "mission", {"reason": "x"}),
+    "terminate-mission": Probe(
+        "POST", "/v1/missions/{mission}/termination", "mission", {"by": "client"}
+    ),
     "create-mission-b-client": Probe(
         "POST", "/v1/missions", "client", mission_body("{client}", "{service}"), also=("service",)
     ),

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from documents.pdf import pdf_text
 from esignature.webhook_signing import HEADER, sign
 from tests.e2e.conftest import TRICKY_NAME
+from tests.e2e.missions import open_year
 from tests.e2e.stack import Api, Stack, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -64,14 +65,16 @@ def test_request_to_signed_letter_and_work(stack: Stack, staff: Api, firm_client
     )
     assert len(adjusted["service_ids"]) == 3
 
+    # The twelve months up to this one: each has opened, so signing creates all their work.
+    period_start, period_end = open_year()
     mission = staff.post(
         "/v1/missions",
         {
             "client_id": firm_client["id"],
             "service_request_id": request["id"],
             "name": "Mission comptable 2027",
-            "period_start": "2027-01-01",
-            "period_end": "2027-12-31",
+            "period_start": period_start.isoformat(),
+            "period_end": period_end.isoformat(),
             "frequency": "monthly",
             "lines": [
                 {"service_id": services["TENUE"]},
@@ -178,8 +181,8 @@ def test_request_to_signed_letter_and_work(stack: Stack, staff: Api, firm_client
     assert work_counts() == {"task": 12 + 4 + 1 + 1, "information_request": 12 + 1}
     asked = portal.get("/v1/portal/information-requests")
     assert len(asked) == 13
-    december = [item for item in asked if item["title"].endswith("(12/2027)")]
-    assert [item["due_date"] for item in december] == ["2027-12-31"]
+    last_month = [item for item in asked if item["title"].endswith(period_end.strftime("(%m/%Y)"))]
+    assert [item["due_date"] for item in last_month] == [period_end.isoformat()]
 
     shared = staff.get(
         f"/v1/clients/{firm_client['id']}/documents", params={"folder_id": firm_client["shared"]}

@@ -22,6 +22,7 @@ from temporalio.client import Client
 from contracts.ids import mission_workflow_id
 from domain.settings import Settings
 from domain.temporal import connect
+from tests.e2e.missions import open_year
 from tests.e2e.stack import Api, wait_for
 from tests.faults.cluster import Cluster
 
@@ -40,13 +41,15 @@ class Mission:
     def create(cls, cluster: Cluster, name: str = "Mission 2027") -> Mission:
         demo = cluster.demo
         staff = Api(cluster.api, demo["staff_token"])
+        period = open_year()
         created = staff.post(
             "/v1/missions",
             {
                 "client_id": demo["client_id"],
                 "name": name,
-                "period_start": "2027-01-01",
-                "period_end": "2027-12-31",
+                # Every quarter has opened: signing creates all the work at once.
+                "period_start": period[0].isoformat(),
+                "period_end": period[1].isoformat(),
                 "frequency": "quarterly",
                 "lines": [
                     {"service_id": demo["service_ids"]["TVA"]},

@@ -185,7 +185,7 @@ async def test_search_attributes_already_there_need_no_right_to_add_them() -> No
 async def test_only_the_missing_search_attributes_are_added() -> None:
     operator = FakeOperator({"MissionStatus", "FirmId"})
     await register_search_attributes(client_with(operator))
-    assert operator.added == ["ClientId", "LetterVersion"]
+    assert operator.added == ["ClientId", "LetterVersion", "RenewalDate"]
 
 
 async def test_a_namespace_that_may_not_be_listed_gets_them_all() -> None:

@@ -15,7 +15,8 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from contracts.messages import (
     RequestOpened,
     SignatureAsk,
     SignatureEvent,
+    TerminationRequest,
 )
 from domain.payloads import data_converter
 from domain.temporal import register_search_attributes
@@ -70,10 +72,52 @@ def start_operation(
 
 async def create(env: WorkflowEnvironment, name: str, **options: Any) -> Handle:
     operation = start_operation(name, **options)
+    draft = TACIT if name in TACIT_PATHS else DRAFT
     await env.client.execute_update_with_start_workflow(
-        MissionWorkflow.create_mission, DRAFT, start_workflow_operation=operation
+        MissionWorkflow.create_mission, draft, start_workflow_operation=operation
     )
     return await operation.workflow_handle()
+
+
+# Paths whose mission renews tacitly (the others end with their period).
+TACIT = replace(DRAFT, renewal="tacit")
+TACIT_PATHS = {"renewed", "terminated"}
+
+
+async def sleep_until(env: WorkflowEnvironment, moment: datetime) -> None:
+    await env.sleep(moment - await env.get_current_time())
+
+
+async def signed_tacit(env: WorkflowEnvironment, name: str) -> Handle:
+    handle = await create(env, name)
+    await to_awaiting_signature(handle)
+    await handle.signal(MissionWorkflow.signature_event, SignatureEvent("e1", "done"))
+    return handle
+
+
+async def renewed(env: WorkflowEnvironment) -> Handle:
+    """A consumer's monthly mission for 2027: its work opens month by month, the renewal
+    notice goes out in June, it renews for 2028 (continuing as new), then the client gives
+    notice in time and it ends with 2028."""
+    handle = await signed_tacit(env, "renewed")
+    await sleep_until(env, datetime(2028, 3, 1, tzinfo=UTC))
+    latest = env.client.get_workflow_handle_for(MissionWorkflow.run, handle.id)
+    await latest.execute_update(
+        MissionWorkflow.terminate,
+        TerminationRequest("client", "déménagement", "2028-03-01", "staff-1"),
+    )
+    return handle
+
+
+async def terminated(env: WorkflowEnvironment) -> Handle:
+    """The firm gives notice too late in 2027: the mission renews once, ends with 2028."""
+    handle = await signed_tacit(env, "terminated")
+    await sleep_until(env, datetime(2027, 11, 15, tzinfo=UTC))
+    await handle.execute_update(
+        MissionWorkflow.terminate,
+        TerminationRequest("firm", "impayés", "2027-11-15", "staff-1"),
+    )
+    return handle
 
 
 async def signed(env: WorkflowEnvironment) -> Handle:
@@ -169,7 +213,11 @@ PATHS: dict[str, tuple[Callable[[WorkflowEnvironment], Awaitable[Handle]], str]]
     "service_request": (service_request, "cancelled"),
     "reminded_polled": (reminded_polled, "completed"),
     "continued_as_new": (continued_as_new, "completed"),
+    "renewed": (renewed, "terminated"),
+    "terminated": (terminated, "terminated"),
 }
+# Paths whose client is a consumer (renewal notices).
+CONSUMER_PATHS = {"renewed"}
 # The stand-in provider's answer to a status poll, per path (default: still ongoing).
 PROVIDER_STATUS = {"reminded_polled": ProviderStatus("done", ["client@x.fr", "firm@x.fr"])}
 
@@ -184,6 +232,7 @@ async def record(name: str, directory: Path = HISTORIES) -> Path:
         recorder = Recorder()
         if name in PROVIDER_STATUS:
             recorder.provider_status = PROVIDER_STATUS[name]
+        recorder.consumer = name in CONSUMER_PATHS
         activities = recorder.activities()
         async with (
             Worker(

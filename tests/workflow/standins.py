@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from temporalio import activity
@@ -14,19 +16,79 @@ from contracts.messages import (
     CancelSignatureInput,
     ChangeLineInput,
     ConvertInput,
+    EndWorkInput,
     FileLetterInput,
     FileSignedInput,
     FollowUpInput,
+    LineInput,
+    NoticeInput,
+    OpenWorkInput,
     ProviderStatus,
     RemindInput,
     RenderInput,
+    RenewedPeriod,
+    RenewInput,
     SaveMissionInput,
     SendForSignatureInput,
     SignatureStarted,
     SignatureStatusInput,
+    TerminationInput,
+    TerminationRecorded,
     TransitionInput,
     WorkCreated,
+    WorkOpened,
 )
+from contracts.statuses import Renewal
+from domain.enums import Frequency, WorkKind
+from domain.models import MissionLine, ServiceWork
+from domain.period import (
+    FirmClock,
+    consumer_notice_window,
+    next_period,
+    termination_effective_on,
+)
+from domain.work import openings, plan_work
+
+# The stand-in catalogue: each service's work (the bookkeeping service makes one task a slice).
+CATALOGUE = {"svc-1": [("task", "Saisir et rapprocher le mois")]}
+
+
+def line_rows(lines: list[LineInput]) -> list[MissionLine]:
+    return [
+        MissionLine(
+            id=line.line_id,
+            mission_id="m",
+            position=position,
+            service_id=line.service_id,
+            code=line.code,
+            name=line.name,
+            price=Decimal(line.price),
+            frequency=Frequency(line.frequency),
+        )
+        for position, line in enumerate(lines)
+    ]
+
+
+def catalogue_rows() -> dict[str, list[ServiceWork]]:
+    return {
+        service_id: [
+            ServiceWork(service_id=service_id, position=i, kind=WorkKind(kind), title=title)
+            for i, (kind, title) in enumerate(work)
+        ]
+        for service_id, work in CATALOGUE.items()
+    }
+
+
+@dataclass
+class WorkStore:
+    """The work items the stand-ins created, by key, with the workflow time of their opening:
+    shared by the stand-ins of a worker that is stopped and the one that replaces it."""
+
+    created: dict[str, datetime] = field(default_factory=dict)
+    # Each slice's key and the slice's start, to check when it opened.
+    starts: dict[str, date] = field(default_factory=dict)
+    inserts: int = 0
+    cancelled: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -39,6 +101,16 @@ class Recorder:
     provider_status: ProviderStatus = field(default_factory=lambda: ProviderStatus("ongoing"))
     # The provider refuses reminders and status reads (a 4xx: not worth retrying).
     provider_refuses: bool = False
+    # Period by period: the lines saved, the firm's clock, the client's kind, and the work.
+    lines: list[LineInput] = field(default_factory=list)
+    clock: FirmClock = field(default_factory=FirmClock)
+    consumer: bool = False
+    work: WorkStore = field(default_factory=WorkStore)
+    notices: list[tuple[int, str]] = field(default_factory=list)
+    # open_work fails this many attempts after writing (a worker that dies before it reports).
+    open_work_failures: int = 0
+    # The mission's row's period and renewal terms, for a workflow that never had them.
+    row_period: tuple[str, str] = ("", "")
 
     def activities(self) -> list[Callable[..., Any]]:
         @activity.defn(name=Activities.record_transition)
@@ -49,6 +121,7 @@ class Recorder:
         @activity.defn(name=Activities.save_mission)
         async def save_mission(request: SaveMissionInput) -> None:
             self.calls.append(f"save:{len(request.draft.lines)}")
+            self.lines = list(request.draft.lines)
 
         @activity.defn(name=Activities.change_line)
         async def change_line(request: ChangeLineInput) -> None:
@@ -112,7 +185,103 @@ class Recorder:
         async def create_follow_up_task(request: FollowUpInput) -> None:
             self.calls.append(f"follow_up:{request.reason}")
 
+        @activity.defn(name=Activities.open_work)
+        async def open_work(request: OpenWorkInput) -> WorkOpened:
+            renewal = request.renewal
+            if request.period_start and request.period_end:
+                start = date.fromisoformat(request.period_start)
+                end = date.fromisoformat(request.period_end)
+            else:
+                start, end = (date.fromisoformat(day) for day in self.row_period)
+                renewal = Renewal.tacit
+            planned = plan_work(
+                request.mission_id,
+                start,
+                end,
+                line_rows(self.lines),
+                catalogue_rows(),
+                renewal=request.renewal_number,
+            )
+            until = date.fromisoformat(request.until) if request.until else None
+            opened = openings(planned, self.clock, request.as_of, until)
+            for item in opened.open:
+                if item.key not in self.work.created:
+                    self.work.created[item.key] = request.as_of
+                    self.work.starts[item.key] = item.period_start
+                    self.work.inserts += 1
+            if self.open_work_failures > 0:
+                self.open_work_failures -= 1
+                raise RuntimeError("the worker died before it reported")
+            self.calls.append("open_work")
+            notice_from = notice_until = None
+            if self.consumer and renewal == Renewal.tacit:
+                first, last = consumer_notice_window(end, request.notice_months)
+                notice_from = self.clock.day_starts(first)
+                notice_until = self.clock.day_starts(last + timedelta(days=1))
+            tasks = sum(1 for item in opened.open if item.kind is WorkKind.task)
+            return WorkOpened(
+                tasks=tasks,
+                information_requests=len(opened.open) - tasks,
+                next_opening=opened.next_opening,
+                period_ends_at=self.clock.day_starts(end + timedelta(days=1)),
+                notice_from=notice_from,
+                notice_until=notice_until,
+                period_start=start.isoformat(),
+                period_end=end.isoformat(),
+                renewal=renewal,
+                notice_months=request.notice_months,
+            )
+
+        @activity.defn(name=Activities.renew_mission)
+        async def renew_mission(request: RenewInput) -> RenewedPeriod:
+            start, end = next_period(
+                date.fromisoformat(request.period_start), date.fromisoformat(request.period_end)
+            )
+            self.calls.append(f"renew:{request.renewal_number}")
+            self.statuses.append("renewed")
+            self.times[f"renewed:{request.renewal_number}"] = request.at
+            return RenewedPeriod(start.isoformat(), end.isoformat())
+
+        @activity.defn(name=Activities.record_termination)
+        async def record_termination(request: TerminationInput) -> TerminationRecorded:
+            effective = termination_effective_on(
+                date.fromisoformat(request.period_start),
+                date.fromisoformat(request.period_end),
+                request.notice_months,
+                date.fromisoformat(request.request.notice_given_on),
+                date.fromisoformat(request.request.agreed_end)
+                if request.request.agreed_end
+                else None,
+                renews=request.renews,
+            )
+            self.calls.append(f"termination:{effective.isoformat()}")
+            return TerminationRecorded(
+                effective.isoformat(), self.clock.day_starts(effective + timedelta(days=1))
+            )
+
+        @activity.defn(name=Activities.end_work)
+        async def end_work(request: EndWorkInput) -> int:
+            self.calls.append(f"end_work:{request.effective_on}")
+            self.work.cancelled.append(request.effective_on)
+            return 0
+
+        @activity.defn(name=Activities.render_renewal_notice)
+        async def render_renewal_notice(notice: NoticeInput) -> str:
+            return notice.scratch_name
+
+        @activity.defn(name=Activities.file_renewal_notice)
+        async def file_renewal_notice(notice: NoticeInput) -> str:
+            at = activity.info().current_attempt_scheduled_time.isoformat()
+            self.notices.append((notice.renewal_number, at))
+            return f"notice-{notice.renewal_number}"
+
         return [
+            open_work,
+            renew_mission,
+            record_termination,
+            end_work,
+            render_renewal_notice,
+            file_renewal_notice,
             remind_signers,
             fetch_signature_status,
             create_follow_up_task,

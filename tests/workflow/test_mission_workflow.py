@@ -41,6 +41,8 @@ DRAFT = MissionDraft(
     frequency="monthly",
     lines=[LineInput("line-1", "svc-1", "TC", "Tenue", "", "100.00", "monthly")],
     by="staff-1",
+    # Ends with its period, so that these paths finish; renewals are in test_periods.py.
+    renewal="none",
 )
 LETTER = LetterRequest("default", "folder-1", "staff-1", "rep-1", "staff-1")
 
@@ -118,7 +120,9 @@ async def test_signed_path_runs_to_completion(env: WorkflowEnvironment) -> None:
     ]
     assert final.signers_done == ["a@x.fr"]
     assert final.signature is not None and final.signature.status == "done"
-    assert recorder.calls.count("create_work") == 1
+    # The work opens period by period: on signature, then at each month's opening.
+    assert recorder.calls.count("create_work") == 0
+    assert recorder.calls.count("open_work") >= 1
     assert "send:v2" in recorder.calls
 
 
@@ -158,7 +162,7 @@ async def test_declined(env: WorkflowEnvironment) -> None:
         assert (await finish(env, handle)).status == "declined"
     assert recorder.statuses[-1] == "declined"
     assert "signature:declined" in recorder.calls
-    assert "create_work" not in recorder.calls
+    assert "open_work" not in recorder.calls
     # The firm gets one task to follow the refusal up, with the signer's reason.
     assert [c for c in recorder.calls if c.startswith("follow_up")] == ["follow_up:prix"]
 
@@ -222,7 +226,7 @@ async def test_a_redelivered_event_is_applied_once(env: WorkflowEnvironment) -> 
             await handle.signal(MissionWorkflow.signature_event, SignatureEvent("same", "done"))
         await handle.signal(MissionWorkflow.cancel, CancelRequest("staff", "stop"))
         final = await finish(env, handle)
-    assert recorder.calls.count("create_work") == 1
+    assert recorder.calls.count("open_work") == 1
     assert recorder.statuses.count("signed") == 1
     assert final.status == "cancelled"
 

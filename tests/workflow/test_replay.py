@@ -31,6 +31,8 @@ PATHS = {
     "service_request",
     "reminded_polled",
     "continued_as_new",
+    "renewed",
+    "terminated",
 }
 
 

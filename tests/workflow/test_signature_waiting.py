@@ -100,7 +100,8 @@ async def test_a_lost_webhook_is_made_up_for_by_asking_the_provider(
         final = await finish(env, handle)
     assert final.status == "completed"
     assert recorder.calls.count("file_signed") == 1
-    assert recorder.calls.count("create_work") == 1
+    # Signed: the work opens period by period from then on (tests/workflow/test_periods.py).
+    assert recorder.calls.count("open_work") >= 1
     assert recorder.statuses[-4:] == ["awaiting_signature", "signed", "active", "completed"]
 
 
@@ -135,7 +136,7 @@ async def test_a_decline_found_by_polling_keeps_its_reason_and_sets_a_follow_up(
         final = await finish(env, handle)
     assert final.status == "declined"
     assert "follow_up:trop cher" in recorder.calls
-    assert "create_work" not in recorder.calls
+    assert "open_work" not in recorder.calls
 
 
 async def test_a_provider_refusing_reminders_and_polls_does_not_fail_the_mission(
@@ -222,7 +223,7 @@ async def test_a_long_wait_continues_as_new_and_keeps_the_missions_state(
     assert final.signers_done == ["client@x.fr"]
     assert final.reminders_sent == 10
     assert recorder.calls.count("signature:ongoing") == 1
-    assert recorder.calls.count("create_work") == 1
+    assert recorder.calls.count("open_work") >= 1
     assert recorder.statuses == [
         "draft",
         "letter_generated",

@@ -1,7 +1,7 @@
 """sent mail: each e-mail the workflows send, once per idempotency key
 
-Revision ID: 0006_sent_mail
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-30 17:00:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision = "0006_sent_mail"
-down_revision = "0005"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

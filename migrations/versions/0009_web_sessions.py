@@ -1,7 +1,7 @@
 """web sessions: staff passwords, browser sessions and one-time e-mailed links
 
-Revision ID: 0006_web_sessions
-Revises: 0005
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30 17:00:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision = "0006_web_sessions"
-down_revision = "0005"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """general conditions: a firm's own CGI, appended to its letters instead of Sceau's default
 
-Revision ID: 0006_general_conditions
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30 17:00:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision = "0006_general_conditions"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
