@@ -297,3 +297,53 @@ def test_staff_adjust_a_request_then_create_its_mission(visit: Visit, stack: Sta
     )
     # Only the refused form's own answer (422) is logged by Chromium.
     assert [e for e in visit.console_errors if "status of 422" not in e] == []
+
+
+def test_a_client_named_like_a_script_is_text_on_every_staff_page(
+    visit: Visit, stack: Stack
+) -> None:
+    name = f'<script>alert(1)</script> & "Fils" {secrets.token_hex(2)}'
+    client = new_client(stack, name)
+    staff = Api(stack.api, stack.demo["staff_token"])
+    services = staff.get("/v1/services")
+    mission = staff.post(
+        "/v1/missions",
+        {
+            "client_id": client["id"],
+            "name": '<img src=x onerror=alert(2)> "Mission"',
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "frequency": "monthly",
+            "lines": [{"service_id": services[0]["id"]}],
+        },
+        expect=201,
+    )
+    page = visit.page
+    page.add_init_script("window.__ran = []; window.alert = (m) => window.__ran.push(m);")
+    signed_in(visit, stack)
+    for path in (
+        "/app/clients",
+        f"/app/clients/{client['id']}",
+        f"/app/clients/{client['id']}/documents",
+        f"/app/clients/{client['id']}/tasks",
+        f"/app/clients/{client['id']}/history",
+        f"/app/clients/{client['id']}/missions/new",
+        f"/app/missions/{mission['id']}",
+    ):
+        page.goto(path)
+        # The name, exactly as entered, as text (in a link, a heading or a breadcrumb).
+        expect(page.get_by_text(name, exact=True).first).to_be_visible()
+        visit.shot(path.strip("/").replace("/", "-"))
+        assert page.evaluate("window.__ran") == [], path
+        assert page.locator("script:not([src])").count() == 0, path
+        # No page ships more than 100 KB of JavaScript (issue 16's budget).
+        scripts = page.evaluate(
+            "performance.getEntriesByType('resource')"
+            ".filter(e => e.initiatorType === 'script').map(e => e.decodedBodySize)"
+        )
+        assert 0 < sum(scripts) < 100_000, (path, scripts)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        '<img src=x onerror=alert(2)> "Mission"'
+    )
+    assert visit.dialogs == []
+    assert visit.console_errors == []

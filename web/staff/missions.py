@@ -130,19 +130,9 @@ async def new_mission(
 
 def _mission_body(form: MissionForm, data: FormData) -> tuple[MissionIn, dict[str, Any]]:
     """The API's mission body from the French form, and the values to show it again with."""
+    values = _typed(form, data)
     chosen = [str(value) for value in data.getlist("service_id")]
-    prices = {
-        service.id: str(data.get(f"price_{service.id}") or "").strip() for service in form.services
-    }
-    values: dict[str, Any] = {
-        "name": str(data.get("name") or ""),
-        "period_start": str(data.get("period_start") or ""),
-        "period_end": str(data.get("period_end") or ""),
-        "frequency": str(data.get("frequency") or ""),
-        "chosen": set(chosen),
-        "prices": prices,
-        "idempotency_key": str(data.get("idempotency_key") or uuid.uuid4().hex)[:100],
-    }
+    prices: dict[str, str] = values["prices"]
     names = {service.id: service.name for service in form.services}
     catalogue = {service.id: service.price for service in form.services}
     if not values["name"].strip():
@@ -191,8 +181,7 @@ async def create_mission(
         body, values = _mission_body(form, data)
     except InputError as error:
         # Show the form again as it was typed, with what to correct.
-        _, typed = _typed(form, data)
-        return _form_page(request, form, typed, str(error), status_code=422)
+        return _form_page(request, form, _typed(form, data), str(error), status_code=422)
     client = await temporal(request)
     try:
         answer = await missions.create(client, visitor.caller, body, values["idempotency_key"])
@@ -205,15 +194,15 @@ async def create_mission(
     return back_to(f"/app/missions/{answer.mission.id}?ok=created")
 
 
-def _typed(form: MissionForm, data: FormData) -> tuple[None, dict[str, Any]]:
-    """The form's values as typed, when they could not be read."""
-    return None, {
+def _typed(form: MissionForm, data: FormData) -> dict[str, Any]:
+    """The form's values as typed, to show the form again with them."""
+    return {
         "name": str(data.get("name") or ""),
         "period_start": str(data.get("period_start") or ""),
         "period_end": str(data.get("period_end") or ""),
         "frequency": str(data.get("frequency") or ""),
         "chosen": {str(value) for value in data.getlist("service_id")},
-        "prices": {s.id: str(data.get(f"price_{s.id}") or "") for s in form.services},
+        "prices": {s.id: str(data.get(f"price_{s.id}") or "").strip() for s in form.services},
         "idempotency_key": str(data.get("idempotency_key") or uuid.uuid4().hex)[:100],
     }
 
