@@ -15,8 +15,6 @@ new ones) and:
 
 from __future__ import annotations
 
-import sys
-import zipfile
 from pathlib import Path
 
 from build_default_letter import (
@@ -28,15 +26,14 @@ from build_default_letter import (
     fees_table_section,
     heading,
     paragraph,
+    run_builder,
+    save_template,
     signature_table,
 )
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
-from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
-
-from documents.docx_styles import without_unused_table_styles
 
 OUTPUT = Path(__file__).resolve().with_name("avenant.docx")
 JUSTIFY = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -171,27 +168,8 @@ def build(output: Path = OUTPUT) -> Path:
     _acceptance(document)
     _footer(document)
 
-    # python-docx's default template starts with an empty paragraph; drop it.
-    body = document.element.body
-    first = body[0]
-    if first.tag == qn("w:p") and not "".join(first.itertext()).strip():
-        body.remove(first)
-
-    output.parent.mkdir(parents=True, exist_ok=True)
-    full = output.with_name(f".{output.name}.full")
-    document.save(str(full))
-    if without_unused_table_styles(full, output, compression=zipfile.ZIP_DEFLATED):
-        full.unlink()
-    else:
-        full.replace(output)
-    return output
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    print(build(Path(args[0]) if args else OUTPUT))
-    return 0
+    return save_template(document, output)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_builder(build, OUTPUT))

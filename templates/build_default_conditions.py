@@ -17,8 +17,6 @@ Code de la consommation (tacit renewal notice, consumer mediation).
 
 from __future__ import annotations
 
-import sys
-import zipfile
 from pathlib import Path
 
 # Run as a script, this folder is first on sys.path: the letter's builder sits beside it, and
@@ -31,13 +29,12 @@ from build_default_letter import (
     bullets,
     heading,
     paragraph,
+    run_builder,
+    save_template,
 )
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
 from docx.shared import Pt
-
-from documents.docx_styles import without_unused_table_styles
 
 OUTPUT = Path(__file__).resolve().with_name("conditions_generales.docx")
 
@@ -223,28 +220,8 @@ def build(output: Path = OUTPUT) -> Path:
             else:
                 paragraph(document, block, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
 
-    # python-docx's default template starts with an empty paragraph; drop it.
-    body = document.element.body
-    first = body[0]
-    if first.tag == qn("w:p") and not "".join(first.itertext()).strip():
-        body.remove(first)
-
-    output.parent.mkdir(parents=True, exist_ok=True)
-    full = output.with_name(f".{output.name}.full")
-    document.save(str(full))
-    if without_unused_table_styles(full, output, compression=zipfile.ZIP_DEFLATED):
-        full.unlink()
-    else:
-        full.replace(output)
-    return output
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    target = Path(args[0]) if args else OUTPUT
-    print(build(target))
-    return 0
+    return save_template(document, output)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_builder(build, OUTPUT))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sys
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from docx import Document
@@ -706,15 +706,19 @@ def build(output: Path = OUTPUT) -> Path:
     _signatures(document)
     _footer(document)
 
-    # python-docx's default template starts with an empty paragraph; drop it.
+    return save_template(document, output)
+
+
+def save_template(document: DocxDocument, output: Path) -> Path:
+    """Write `document` to `output` as a template: without python-docx's empty first
+    paragraph, nor the ~100 table styles its default template brings and no Sceau template
+    uses (every conversion would load them)."""
     body = document.element.body
     first = body[0]
     if first.tag == qn("w:p") and not "".join(first.itertext()).strip():
         body.remove(first)
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    # python-docx's default template brings ~100 table styles the letter never uses; every
-    # conversion would load them, so they are left out of the template itself.
     full = output.with_name(f".{output.name}.full")
     document.save(str(full))
     if without_unused_table_styles(full, output, compression=zipfile.ZIP_DEFLATED):
@@ -724,12 +728,12 @@ def build(output: Path = OUTPUT) -> Path:
     return output
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    target = Path(args[0]) if args else OUTPUT
-    print(build(target))
+def run_builder(build: Callable[[Path], Path], default_output: Path) -> int:
+    """A builder's command line: the output path is the first argument, else the default."""
+    args = sys.argv[1:]
+    print(build(Path(args[0]) if args else default_output))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_builder(build, OUTPUT))
