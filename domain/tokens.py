@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
@@ -56,20 +57,40 @@ def expired(token: ApiToken, now: datetime) -> bool:
     return token.expires_at is not None and token.expires_at <= now
 
 
+class Revocable(Protocol):
+    """A credential held by one person, live until revoked: an API token, a browser session."""
+
+    revoked_at: datetime | None
+    staff_id: str | None
+    portal_user_id: str | None
+
+
+def revoke_all(
+    session: Session,
+    kind: type[Revocable],
+    *,
+    staff_id: str | None = None,
+    portal_user_id: str | None = None,
+) -> int:
+    """Revoke every live credential of ``kind`` held by one staff member or portal user;
+    return how many."""
+    assert (staff_id is None) != (portal_user_id is None)
+    holder = (
+        col(kind.staff_id) == staff_id
+        if staff_id is not None
+        else col(kind.portal_user_id) == portal_user_id
+    )
+    now = utcnow()
+    revoked = 0
+    for row in session.exec(select(kind).where(col(kind.revoked_at).is_(None), holder)):
+        row.revoked_at = now
+        revoked += 1
+    session.flush()
+    return revoked
+
+
 def revoke_tokens(
     session: Session, *, staff_id: str | None = None, portal_user_id: str | None = None
 ) -> int:
     """Revoke every live token of one staff member or portal user; return how many."""
-    assert (staff_id is None) != (portal_user_id is None)
-    query = select(ApiToken).where(col(ApiToken.revoked_at).is_(None))
-    if staff_id is not None:
-        query = query.where(ApiToken.staff_id == staff_id)
-    else:
-        query = query.where(ApiToken.portal_user_id == portal_user_id)
-    now = utcnow()
-    revoked = 0
-    for token in session.exec(query):
-        token.revoked_at = now
-        revoked += 1
-    session.flush()
-    return revoked
+    return revoke_all(session, ApiToken, staff_id=staff_id, portal_user_id=portal_user_id)

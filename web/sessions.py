@@ -11,12 +11,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from api.deps import Caller
 from domain.enums import Role
 from domain.models import Client, Firm, PortalUser, Staff, WebSession, utcnow
-from domain.tokens import hash_token
+from domain.tokens import hash_token, revoke_all
 
 COOKIE = "sceau_session"
 STAFF = "staff"
@@ -137,16 +137,4 @@ def end_all_sessions(
     session: Session, *, staff_id: str | None = None, portal_user_id: str | None = None
 ) -> int:
     """Every live session of one person ends (sign-out everywhere, or a new password)."""
-    assert (staff_id is None) != (portal_user_id is None)
-    query = select(WebSession).where(col(WebSession.revoked_at).is_(None))
-    if staff_id is not None:
-        query = query.where(WebSession.staff_id == staff_id)
-    else:
-        query = query.where(WebSession.portal_user_id == portal_user_id)
-    now = utcnow()
-    ended = 0
-    for row in session.exec(query):
-        row.revoked_at = now
-        ended += 1
-    session.flush()
-    return ended
+    return revoke_all(session, WebSession, staff_id=staff_id, portal_user_id=portal_user_id)
