@@ -30,6 +30,10 @@ TERMINAL_STATUSES = frozenset(
     }
 )
 
+# Until the letter is sent, its lines, prices and letter may change and be previewed
+# (PRODUCT.md: prices are frozen once it is sent).
+LETTER_EDITABLE_STATUSES = (MissionStatus.draft, MissionStatus.letter_generated)
+
 
 class SignatureEventKind(StrEnum):
     """What the signature provider tells a mission's workflow (``SignatureEvent.kind``)."""

@@ -33,12 +33,10 @@ with workflow.unsafe.imports_passed_through():
         Updates,
     )
     from contracts.search_attributes import CLIENT_ID, FIRM_ID, LETTER_VERSION, MISSION_STATUS
-    from contracts.statuses import MissionStatus
+    from contracts.statuses import LETTER_EDITABLE_STATUSES
 
 from workflows.letter_pdf import render_letter_pdf
 from workflows.policies import RETRY_UNTIL_DONE, RETRY_WHILE_CALLER_WAITS, STEP_TIMEOUT
-
-EDITABLE = (MissionStatus.draft, MissionStatus.letter_generated)
 
 
 class Rejected(ApplicationError):
@@ -117,7 +115,7 @@ class MissionLifecycle:
     @workflow.update(name=Updates.change_line)
     async def change_line(self, change: LineChange) -> MissionState:
         async with self.turn:
-            self._require(EDITABLE, "change a line")
+            self._require(LETTER_EDITABLE_STATUSES, "change a line")
             await workflow.execute_activity(
                 Activities.change_line,
                 ChangeLineInput(self.start.mission_id, change),
@@ -128,13 +126,13 @@ class MissionLifecycle:
 
     @change_line.validator
     def _validate_change_line(self, change: LineChange) -> None:
-        if self.state.status not in EDITABLE:
+        if self.state.status not in LETTER_EDITABLE_STATUSES:
             raise Rejected(f"lines are frozen once the mission is {self.state.status}")
 
     @workflow.update(name=Updates.generate_letter)
     async def generate_letter(self, request: LetterRequest) -> LetterFiled:
         async with self.turn:
-            self._require(EDITABLE, "generate the letter")
+            self._require(LETTER_EDITABLE_STATUSES, "generate the letter")
             version = self.state.letter_version + 1
             pdf_name = await render_letter_pdf(
                 RenderInput(
@@ -165,7 +163,7 @@ class MissionLifecycle:
 
     @generate_letter.validator
     def _validate_generate_letter(self, request: LetterRequest) -> None:
-        if self.state.status not in EDITABLE:
+        if self.state.status not in LETTER_EDITABLE_STATUSES:
             raise Rejected(f"no new letter once the mission is {self.state.status}")
 
     def _require(self, allowed: tuple[str | None, ...], action: str) -> None:

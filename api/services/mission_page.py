@@ -15,7 +15,8 @@ from sqlmodel import Session, col, select
 from api.deps import firm_row
 from api.missions_view import mission_out
 from api.schemas import MissionOut
-from domain.enums import DocumentKind, Frequency, MissionStatus, ServiceRequestStatus
+from contracts.statuses import LETTER_EDITABLE_STATUSES
+from domain.enums import DocumentKind, Frequency, ServiceRequestStatus
 from domain.letter_templates import DEFAULT_TEMPLATE_ID, DEFAULT_TEMPLATE_NAME
 from domain.models import (
     Client,
@@ -30,9 +31,6 @@ from domain.models import (
     Staff,
 )
 from domain.period import parse_month_day
-
-# While the letter can still change (PRODUCT.md: prices are frozen once it is sent).
-LETTER_STATUSES = (MissionStatus.draft, MissionStatus.letter_generated)
 
 
 @dataclass(frozen=True)
@@ -117,7 +115,7 @@ class MissionPage:
     @property
     def letter_open(self) -> bool:
         """Whether the letter may still be previewed, changed and generated."""
-        return self.mission.status in LETTER_STATUSES
+        return self.mission.status in LETTER_EDITABLE_STATUSES
 
     @property
     def private_folder_id(self) -> str | None:

@@ -48,6 +48,7 @@ from contracts.messages import (
     SignatureAsk,
     TerminationRequest,
 )
+from contracts.statuses import LETTER_EDITABLE_STATUSES
 from domain.audit import record
 from domain.enums import TERMINAL_STATUSES, DocumentKind, MissionStatus, ServiceRequestStatus
 from domain.ged import blob_store
@@ -69,8 +70,6 @@ from domain.queries import firm_clock
 from domain.settings import get_settings
 from workflows.mission import MissionWorkflow
 from workflows.preview import LetterPreviewWorkflow
-
-PREVIEWABLE = (MissionStatus.draft, MissionStatus.letter_generated)
 
 
 @dataclass(frozen=True)
@@ -276,7 +275,7 @@ def _preview_input(
     session: Session, staff: Caller, mission_id: str, body: PreviewIn, preview_id: str
 ) -> RenderInput:
     mission = _mission(session, staff, mission_id)
-    if mission.status not in PREVIEWABLE:
+    if mission.status not in LETTER_EDITABLE_STATUSES:
         raise ApiError(409, "conflict", f"the mission is {mission.status}: no letter to preview")
     _check_letter_inputs(session, staff, mission, body)
     letters = select(func.count()).where(
