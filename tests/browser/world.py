@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from tests.e2e.missions import open_year
 from tests.e2e.stack import Api, Stack, wait_for
 
 SCRIPT_NAME = '<script>alert(1)</script> & "Fils"'
@@ -68,13 +69,15 @@ def mission_with_letter(
     """A mission of bookkeeping for ``client``, its letter filed in ``folder``; sent for
     signature with ``send``; signed by both signers with ``sign`` (then waits for its work)."""
     services = stack.demo["service_ids"]
+    # Over the open year: signed now, every slice has opened, so its work exists at once.
+    start, end = open_year()
     mission = staff.post(
         "/v1/missions",
         {
             "client_id": client["id"],
             "name": f"Mission {secrets.token_hex(3)}",
-            "period_start": "2027-01-01",
-            "period_end": "2027-12-31",
+            "period_start": start.isoformat(),
+            "period_end": end.isoformat(),
             "frequency": "monthly",
             "lines": [{"service_id": services["TENUE"]}],
         },
