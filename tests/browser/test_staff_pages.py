@@ -341,7 +341,9 @@ def test_a_client_named_like_a_script_is_text_on_every_staff_page(
             "performance.getEntriesByType('resource')"
             ".filter(e => e.initiatorType === 'script').map(e => e.decodedBodySize)"
         )
-        assert 0 < sum(scripts) < 100_000, (path, scripts)
+        # A script the browser kept from an earlier page reports no size: the first page
+        # loads each one, so the budget is checked there.
+        assert scripts and sum(scripts) < 100_000, (path, scripts)
     expect(page.get_by_role("heading", level=1)).to_have_text(
         '<img src=x onerror=alert(2)> "Mission"'
     )
