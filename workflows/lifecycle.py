@@ -195,10 +195,7 @@ class MissionLifecycle:
         # The letter version and the memo came later: each upsert of the memo is one more
         # command, so a mission that started before keeps the old sequence for this run.
         if workflow.patched("operators-view"):
-            workflow.upsert_search_attributes(
-                [pair.key.value_set(pair.value) for pair in self._operators_attributes()]
-            )
-            workflow.upsert_memo(self._operators_memo())
+            self._show_operators_view()
         else:
             workflow.upsert_search_attributes(
                 [
@@ -207,6 +204,13 @@ class MissionLifecycle:
                     CLIENT_ID.value_set(self.start.client_id),
                 ]
             )
+
+    def _show_operators_view(self) -> None:
+        """The search attributes and the memo as the mission stands (two commands)."""
+        workflow.upsert_search_attributes(
+            [pair.key.value_set(pair.value) for pair in self._operators_attributes()]
+        )
+        workflow.upsert_memo(self._operators_memo())
 
     def _operators_attributes(self) -> list[SearchAttributePair[Any]]:
         """What operators filter missions on in the Web UI (domain/temporal.py registers it)."""

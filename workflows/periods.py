@@ -123,7 +123,7 @@ class MissionPeriods(MissionLifecycle):
             self.state.notice_done = True
         if self.state.next_opening is not None and now >= self.state.next_opening:
             await self._open_work()
-        self._show_schedule()
+        self._show_operators_view()
 
     # --- renewal ---------------------------------------------------------------------------
 
@@ -149,7 +149,7 @@ class MissionPeriods(MissionLifecycle):
         self.state.period_start, self.state.period_end = renewed.period_start, renewed.period_end
         self.state.notice_done = False
         await self._open_work()
-        self._show_schedule()
+        self._show_operators_view()
         # One run per period: the history stays the size of one period's openings.
         self.continue_now = True
 
@@ -219,7 +219,7 @@ class MissionPeriods(MissionLifecycle):
             )
             self.state.termination = Termination(request, recorded.effective_on, recorded.ends_at)
             if self.state.by_period:
-                self._show_schedule()
+                self._show_operators_view()
             return recorded
 
     @terminate.validator
@@ -248,15 +248,8 @@ class MissionPeriods(MissionLifecycle):
             f"terminated by the {termination.request.party} on {termination.effective_on}",
         )
 
-    # --- what operators see ----------------------------------------------------------------
-
-    def _show_schedule(self) -> None:
-        """The current period and next wake-up in the memo, the renewal date as a search
-        attribute, after each opening, renewal or termination (two commands)."""
-        workflow.upsert_search_attributes(
-            [pair.key.value_set(pair.value) for pair in self._operators_attributes()]
-        )
-        workflow.upsert_memo(self._operators_memo())
+    # --- what operators see: the period's part of the view, shown after each opening,
+    # renewal or termination ------------------------------------------------------------
 
     def _period_attributes(self) -> list[SearchAttributePair[Any]]:
         if not self.state.by_period or self.state.period_ends_at is None:
