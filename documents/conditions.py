@@ -47,7 +47,7 @@ from docxcompose.composer import Composer
 from contracts.conditions import CONDITIONS_DESTINATION
 from documents.budget import DEFAULT_BUDGET, BudgetExceeded, run_within
 from documents.containment import contained_command, contained_env, prepare_slot
-from documents.processes import ConversionError, kill_group, start_in_group
+from documents.processes import ConversionError, communicate_in_time, start_in_group
 from documents.rendering import TemplateError, render_docx, template_variables
 from domain.general_conditions import ConditionsFormat, ConditionsSource
 
@@ -315,15 +315,9 @@ def pdf_page_images(
         env = contained_env(home=work, tmp=tmp)
         proc = start_in_group(command, what="pdftoppm", env=env, cwd=work)
         try:
-            _, stderr = proc.communicate(timeout=timeout)
+            _, stderr = communicate_in_time(proc, timeout)
         except subprocess.TimeoutExpired as exc:
-            kill_group(proc)
-            proc.communicate()
             raise ConversionError(f"pdftoppm timed out after {timeout:g} s") from exc
-        except BaseException:
-            kill_group(proc)
-            proc.wait()
-            raise
         if proc.returncode != 0:
             detail = stderr.decode("utf-8", "replace").strip()[-500:]
             # Killed by a signal (negative): passing. An exit code of its own: the file.
