@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -47,7 +48,7 @@ from docxcompose.composer import Composer
 from contracts.conditions import CONDITIONS_DESTINATION
 from documents.budget import DEFAULT_BUDGET, BudgetExceeded, run_within
 from documents.containment import contained_command, contained_env, prepare_slot
-from documents.processes import ConversionError, kill_group, start_in_group
+from documents.processes import ConversionError, communicate_in_time, start_in_group
 from documents.rendering import TemplateError, render_docx, template_variables
 from domain.general_conditions import ConditionsFormat, ConditionsSource
 
@@ -70,14 +71,32 @@ PDF_RESOLUTION_DPI = 150
 _IMAGE_SLACK = Emu(Pt(14))
 _NUMPAGES = re.compile(r"\bNUMPAGES\b")
 _BOOKMARK_ID = "9990"
+_T = TypeVar("_T")
+
+
+class _Kept(Generic[_T]):
+    """At most `size` values by key, the oldest dropped first; shared by the worker's threads."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._values: dict[str, _T] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> _T | None:
+        with self._lock:
+            return self._values.get(key)
+
+    def put(self, key: str, value: _T) -> None:
+        with self._lock:
+            if len(self._values) >= self._size:
+                self._values.pop(next(iter(self._values)))
+            self._values[key] = value
+
+
 # A firm's PDF is printed once per worker process, not per letter: its pages by SHA-256.
-_MAX_CACHED_PDFS = 8
-_printed: dict[str, tuple[bytes, ...]] = {}
-_printed_lock = threading.Lock()
+_printed: _Kept[tuple[bytes, ...]] = _Kept(8)
 # Rendered conditions by (file, the letter values they use): a firm's letters share them.
-_MAX_CACHED_RENDERINGS = 64
-_rendered: dict[str, bytes] = {}
-_rendered_lock = threading.Lock()
+_rendered: _Kept[bytes] = _Kept(64)
 
 
 class UnprintablePdf(ConversionError):
@@ -132,28 +151,20 @@ def _rendered_conditions(conditions: ConditionsSource, context: Mapping[str, obj
         used = sorted(template_variables(conditions.data) & set(context))
         values = json.dumps({name: context[name] for name in used}, sort_keys=True, default=str)
         key = hashlib.sha256(f"{conditions.sha256}\n{values}".encode()).hexdigest()
-        with _rendered_lock:
-            rendered = _rendered.get(key)
+        rendered = _rendered.get(key)
         if rendered is None:
             rendered = render_docx(conditions.data, context)
-            with _rendered_lock:
-                if len(_rendered) >= _MAX_CACHED_RENDERINGS:
-                    _rendered.pop(next(iter(_rendered)))
-                _rendered[key] = rendered
+            _rendered.put(key, rendered)
     except TemplateError as error:
         raise TemplateError(f"the general conditions cannot be rendered: {error}") from None
     return rendered
 
 
 def _printed_pages(conditions: ConditionsSource, hide: Sequence[Path]) -> tuple[bytes, ...]:
-    with _printed_lock:
-        pages = _printed.get(conditions.sha256)
+    pages = _printed.get(conditions.sha256)
     if pages is None:
         pages = pdf_page_images(conditions.data, hide=hide)
-        with _printed_lock:
-            if len(_printed) >= _MAX_CACHED_PDFS:
-                _printed.pop(next(iter(_printed)))
-            _printed[conditions.sha256] = pages
+        _printed.put(conditions.sha256, pages)
     return pages
 
 
@@ -315,15 +326,9 @@ def pdf_page_images(
         env = contained_env(home=work, tmp=tmp)
         proc = start_in_group(command, what="pdftoppm", env=env, cwd=work)
         try:
-            _, stderr = proc.communicate(timeout=timeout)
+            _, stderr = communicate_in_time(proc, timeout)
         except subprocess.TimeoutExpired as exc:
-            kill_group(proc)
-            proc.communicate()
             raise ConversionError(f"pdftoppm timed out after {timeout:g} s") from exc
-        except BaseException:
-            kill_group(proc)
-            proc.wait()
-            raise
         if proc.returncode != 0:
             detail = stderr.decode("utf-8", "replace").strip()[-500:]
             # Killed by a signal (negative): passing. An exit code of its own: the file.

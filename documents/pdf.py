@@ -36,7 +36,7 @@ from documents.converter_slots import seed_profile
 from documents.processes import (
     ConversionError,
     checked_pdf,
-    kill_group,
+    communicate_in_time,
     publish_atomically,
     soffice_command,
     start_in_group,
@@ -130,18 +130,12 @@ def convert_to_pdf(
         # Its own process group, so a timeout kills it all.
         proc = start_in_group(command, what="LibreOffice", env=env, cwd=work)
         try:
-            stdout, stderr = proc.communicate(timeout=timeout)
+            stdout, stderr = communicate_in_time(proc, timeout)
         except subprocess.TimeoutExpired as exc:
-            kill_group(proc)
-            stdout, stderr = proc.communicate()
             raise ConversionError(
                 f"LibreOffice timed out after {timeout:g} s converting {docx_path.name}: "
-                f"{_tail(stderr) or _tail(stdout)}"
+                f"{_tail(exc.stderr or b'') or _tail(exc.stdout or b'')}"
             ) from exc
-        except BaseException:
-            kill_group(proc)
-            proc.wait()
-            raise
         # communicate() returned, so every process holding our pipes (soffice.bin
         # included) has exited: nothing is left running on the throwaway profile.
 

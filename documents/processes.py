@@ -21,6 +21,7 @@ from typing import IO
 __all__ = [
     "ConversionError",
     "checked_pdf",
+    "communicate_in_time",
     "group_pids",
     "kill_group",
     "publish_atomically",
@@ -82,6 +83,21 @@ def kill_group(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGKILL) 
         os.killpg(proc.pid, sig)
     with contextlib.suppress(ProcessLookupError):
         proc.send_signal(sig)
+
+
+def communicate_in_time(proc: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, bytes]:
+    """`proc`'s (stdout, stderr) once it has exited. Its whole group is killed and reaped when
+    it overruns (TimeoutExpired re-raised, carrying what it wrote) or on any other exception."""
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        kill_group(proc)
+        exc.stdout, exc.stderr = proc.communicate()
+        raise
+    except BaseException:
+        kill_group(proc)
+        proc.wait()
+        raise
 
 
 def group_pids(pgid: int) -> list[int]:

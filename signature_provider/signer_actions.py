@@ -16,17 +16,23 @@ from signature_provider.store import DECLINED, DONE, SignatureRequest, Signer, n
 from signature_provider.views import request_view, signer_view
 
 
+def _unsigned(request: SignatureRequest, signer_id: str) -> Signer:
+    """The request's signer `signer_id`, who has not signed yet (404, 409 otherwise)."""
+    signer = request.signer(signer_id)
+    if signer is None:
+        raise not_found("Signer")
+    if signer.status == "signed":
+        raise conflict("This signer has already signed.")
+    return signer
+
+
 def sign(state: ProviderState, request_id: str, signer_id: str | None) -> list[Signer]:
     """Sign for ``signer_id`` (in turn when signers are ordered), or for every pending signer;
     raises ``signer.done`` for each, then ``signature_request.done`` when none is left."""
     request = state.load_ongoing(request_id)
     pending = [s for s in request.signers if s.status != "signed"]
     if signer_id:
-        signer = request.signer(signer_id)
-        if signer is None:
-            raise not_found("Signer")
-        if signer.status == "signed":
-            raise conflict("This signer has already signed.")
+        signer = _unsigned(request, signer_id)
         if request.ordered_signers and pending[0].id != signer.id:
             raise conflict("Signers sign in order; it is not their turn.")
         targets = [signer]
@@ -66,11 +72,7 @@ def decline(
     request = state.load_ongoing(request_id)
     signer: Signer | None
     if signer_id:
-        signer = request.signer(signer_id)
-        if signer is None:
-            raise not_found("Signer")
-        if signer.status == "signed":
-            raise conflict("This signer has already signed.")
+        signer = _unsigned(request, signer_id)
     else:
         signer = next((s for s in request.signers if s.status != "signed"), None)
         if signer is None:

@@ -19,20 +19,17 @@ from pathlib import Path
 
 from build_default_letter import (
     GREY,
-    _field,
-    _setup_page,
-    _setup_styles,
-    _small_grey,
     fees_table_section,
     heading,
+    new_document,
+    page_footer,
     paragraph,
     run_builder,
     save_template,
     signature_table,
 )
-from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
 OUTPUT = Path(__file__).resolve().with_name("avenant.docx")
@@ -134,31 +131,15 @@ def _acceptance(document: DocxDocument) -> None:
 
 
 def _footer(document: DocxDocument) -> None:
-    section = document.sections[0]
-    assert section.page_width and section.left_margin and section.right_margin
-    width = section.page_width - section.left_margin - section.right_margin
-    para = section.footer.paragraphs[0]
-    para.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
-    _small_grey(
-        para.add_run("{{ firm.name }} — Avenant n° {{ amendment.number }} — {{ client.name }}")
-    )
-    _small_grey(para.add_run("\tPage "))
-    _field(para, "PAGE", "1")
-    _small_grey(para.add_run(" / "))
-    _field(para, "NUMPAGES", "1")
+    page_footer(document, "{{ firm.name }} — Avenant n° {{ amendment.number }} — {{ client.name }}")
 
 
 def build(output: Path = OUTPUT) -> Path:
-    document = Document()
-    _setup_styles(document)
-    _setup_page(document)
-    properties = document.core_properties
-    properties.title = "Avenant à la lettre de mission"
-    properties.subject = "Avenant à la lettre de mission d'expertise comptable"
-    properties.author = "Sceau"
-    properties.comments = ""
-    properties.language = "fr-FR"
-    properties.keywords = "avenant, lettre de mission"
+    document = new_document(
+        "Avenant à la lettre de mission",
+        "Avenant à la lettre de mission d'expertise comptable",
+        "avenant, lettre de mission",
+    )
 
     _heading_block(document)
     _changes(document)

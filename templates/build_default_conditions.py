@@ -24,15 +24,13 @@ from pathlib import Path
 from build_default_letter import (
     ACCENT,
     GREY,
-    _setup_page,
-    _setup_styles,
     bullets,
     heading,
+    new_document,
     paragraph,
     run_builder,
     save_template,
 )
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
@@ -188,16 +186,11 @@ SECTIONS: list[tuple[str, list[str | list[str]]]] = [
 
 
 def build(output: Path = OUTPUT) -> Path:
-    document = Document()
-    _setup_styles(document)
-    _setup_page(document)
-    properties = document.core_properties
-    properties.title = "Conditions générales d'intervention"
-    properties.subject = "Conditions générales d'intervention du cabinet"
-    properties.author = "Sceau"
-    properties.comments = ""
-    properties.language = "fr-FR"
-    properties.keywords = "conditions générales"
+    document = new_document(
+        "Conditions générales d'intervention",
+        "Conditions générales d'intervention du cabinet",
+        "conditions générales",
+    )
 
     paragraph(
         document,

@@ -669,31 +669,42 @@ def signature_table(document: DocxDocument) -> None:
 
 
 def _footer(document: DocxDocument) -> None:
-    footer = document.sections[0].footer
-    para = footer.paragraphs[0]
-    para.paragraph_format.tab_stops.add_tab_stop(_content_width(document), WD_TAB_ALIGNMENT.RIGHT)
-    _small_grey(
-        para.add_run(
-            "{{ firm.name }} — Lettre de mission — {{ client.name }} — version {{ letter.version }}"
-        )
+    page_footer(
+        document,
+        "{{ firm.name }} — Lettre de mission — {{ client.name }} — version {{ letter.version }}",
     )
+
+
+def page_footer(document: DocxDocument, text: str) -> None:
+    """`text` in small grey type, and "Page n / N" against the right margin."""
+    para = document.sections[0].footer.paragraphs[0]
+    para.paragraph_format.tab_stops.add_tab_stop(_content_width(document), WD_TAB_ALIGNMENT.RIGHT)
+    _small_grey(para.add_run(text))
     _small_grey(para.add_run("\tPage "))
     _field(para, "PAGE", "1")
     _small_grey(para.add_run(" / "))
     _field(para, "NUMPAGES", "1")
 
 
-def build(output: Path = OUTPUT) -> Path:
+def new_document(title: str, subject: str, keywords: str) -> DocxDocument:
+    """An empty document with Sceau's styles, page and properties."""
     document = Document()
     _setup_styles(document)
     _setup_page(document)
     properties = document.core_properties
-    properties.title = "Lettre de mission"
-    properties.subject = "Lettre de mission d'expertise comptable"
+    properties.title = title
+    properties.subject = subject
     properties.author = "Sceau"
     properties.comments = ""
     properties.language = "fr-FR"
-    properties.keywords = "lettre de mission"
+    properties.keywords = keywords
+    return document
+
+
+def build(output: Path = OUTPUT) -> Path:
+    document = new_document(
+        "Lettre de mission", "Lettre de mission d'expertise comptable", "lettre de mission"
+    )
 
     _letterhead(document)
     _parties(document)

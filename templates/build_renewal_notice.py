@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# Run as a script, this folder is first on sys.path: the letter's builder sits beside it.
+from build_default_letter import run_builder, save_template
 from docx import Document
 from docx.shared import Pt
 
-TARGET = Path(__file__).resolve().parent / "avis_de_reconduction.docx"
+OUTPUT = Path(__file__).resolve().with_name("avis_de_reconduction.docx")
 
 PARAGRAPHS = [
     "{{ firm.name }}",
@@ -49,7 +51,7 @@ PARAGRAPHS = [
 ]
 
 
-def build() -> None:
+def build(output: Path = OUTPUT) -> Path:
     document = Document()
     style = document.styles["Normal"]
     style.font.name = "Carlito"
@@ -58,9 +60,8 @@ def build() -> None:
         document.add_paragraph().add_run(text)
     document.core_properties.title = "Avis de reconduction tacite"
     document.core_properties.author = "Sceau"
-    document.save(str(TARGET))
+    return save_template(document, output)
 
 
 if __name__ == "__main__":
-    build()
-    print(f"{TARGET}: {TARGET.stat().st_size} bytes")
+    raise SystemExit(run_builder(build, OUTPUT))

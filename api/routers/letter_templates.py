@@ -10,21 +10,18 @@ from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, col, select
 
 from api.deps import DbSession, FirmStaff
-from api.errors import invalid
 from api.limits import read_capped
 from api.schemas import ErrorOut, Line, TemplateOut
 from api.services.sessions import in_session
-from documents.rendering import TemplateError, template_variables
-from documents.template_checks import check_template_expressions
+from api.services.template_uploads import checked_template
+from documents.rendering import template_variables
 from domain.ged import blob_store
-from domain.letter import CONTEXT_VARIABLES
 from domain.letter_templates import (
     DEFAULT_TEMPLATE_ID,
     DEFAULT_TEMPLATE_NAME,
     DEFAULT_TEMPLATE_PATH,
 )
 from domain.models import LetterTemplate
-from domain.office_packages import PackageRefused, check_template_package
 from domain.settings import get_settings
 
 router = APIRouter(prefix="/v1/letter-templates", tags=["letter templates"])
@@ -58,23 +55,13 @@ async def upload_template(
 ) -> TemplateOut:
     max_bytes = get_settings().template_max_bytes
     data = await read_capped(file, max_bytes, "a template")
-    try:
-        # The package first (zip bombs, macros, DTDs): nothing is inflated before it passes.
-        # Off the event loop, as every check here: it reads each part of up to 50 MiB inflated.
-        await run_in_threadpool(check_template_package, file.filename, data, max_bytes)
-        variables = await run_in_threadpool(template_variables, data)
-    except (PackageRefused, TemplateError) as error:
-        raise invalid(f"this template cannot be used: {error}") from None
-    unknown = sorted(variables - CONTEXT_VARIABLES)
-    if unknown:
-        raise invalid(
-            f"the template uses values Sceau does not provide: {', '.join(unknown)}",
-            {"unknown": unknown, "available": sorted(CONTEXT_VARIABLES)},
-        )
-    try:
-        await run_in_threadpool(check_template_expressions, data)
-    except TemplateError as error:
-        raise invalid(f"this template cannot be used: {error}") from None
+    variables = await checked_template(
+        file.filename,
+        data,
+        max_bytes,
+        refused="this template cannot be used",
+        unknown_values="the template uses values Sceau does not provide",
+    )
     sha256 = await run_in_threadpool(blob_store().put, data)
     template = LetterTemplate(
         firm_id=staff.firm, name=name, sha256=sha256, variables=sorted(variables)

@@ -17,10 +17,9 @@ from sqlmodel import Session
 from api.errors import ApiError, invalid
 from api.schemas import GeneralConditionsOut
 from api.services.sessions import in_session, in_thread, reading
+from api.services.template_uploads import checked_template
 from documents.budget import DEFAULT_BUDGET, BudgetExceeded, run_within
 from documents.pdf_checks import PdfRefused, check_conditions_pdf
-from documents.rendering import TemplateError, template_variables
-from documents.template_checks import check_template_expressions
 from domain.audit import Actor
 from domain.ged import blob_store
 from domain.general_conditions import (
@@ -30,9 +29,7 @@ from domain.general_conditions import (
     ConditionsFormat,
     firm_conditions,
 )
-from domain.letter import CONTEXT_VARIABLES
 from domain.models import GeneralConditions, utcnow
-from domain.office_packages import PackageRefused, check_template_package
 
 _MACRO_OR_OTHER = "general conditions must be a .docx or a PDF file"
 
@@ -62,21 +59,13 @@ async def check_upload(filename: str | None, data: bytes, max_bytes: int) -> Che
         except PdfRefused as error:
             raise invalid(f"these general conditions cannot be used: {error}") from None
         return CheckedUpload(kind, pages)
-    try:
-        await in_thread(partial(check_template_package, filename, data, max_bytes))
-        variables = await in_thread(partial(template_variables, data))
-    except (PackageRefused, TemplateError) as error:
-        raise invalid(f"these general conditions cannot be used: {error}") from None
-    unknown = sorted(variables - CONTEXT_VARIABLES)
-    if unknown:
-        raise invalid(
-            f"the general conditions use values Sceau does not provide: {', '.join(unknown)}",
-            {"unknown": unknown, "available": sorted(CONTEXT_VARIABLES)},
-        )
-    try:
-        await in_thread(partial(check_template_expressions, data))
-    except TemplateError as error:
-        raise invalid(f"these general conditions cannot be used: {error}") from None
+    await checked_template(
+        filename,
+        data,
+        max_bytes,
+        refused="these general conditions cannot be used",
+        unknown_values="the general conditions use values Sceau does not provide",
+    )
     return CheckedUpload(kind, None)
 
 
