@@ -67,6 +67,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.warning("Temporal is not reachable yet: %s", error)
         app.state.temporal = None
     yield
+    provider = getattr(app.state, "yousign", None)  # the pages' (web/client/signing.py)
+    if provider is not None:
+        await provider.aclose()
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

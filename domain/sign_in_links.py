@@ -60,11 +60,11 @@ def usable_link(session: Session, token: str, purpose: str) -> SignInLink | None
 def spend_link(session: Session, token: str, purpose: str) -> SignInLink | None:
     """Use the link once: the row if this call spent it, None if it was unknown, expired or
     already spent (by this call's rival too)."""
-    now = utcnow()
+    now, token_hash = utcnow(), hash_token(token)
     spent = session.execute(
         update(SignInLink)
         .where(
-            col(SignInLink.token_hash) == hash_token(token),
+            col(SignInLink.token_hash) == token_hash,
             col(SignInLink.purpose) == purpose,
             col(SignInLink.used_at).is_(None),
             col(SignInLink.expires_at) > now,
@@ -73,7 +73,7 @@ def spend_link(session: Session, token: str, purpose: str) -> SignInLink | None:
     )
     if spent.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    return session.exec(select(SignInLink).where(SignInLink.token_hash == hash_token(token))).one()
+    return session.exec(select(SignInLink).where(SignInLink.token_hash == token_hash)).one()
 
 
 def invite_staff(

@@ -31,7 +31,7 @@ from domain.enums import MissionStatus, ServiceRequestStatus, WorkStatus
 from domain.models import Document, Folder, Mission, Service, ServiceRequest, WorkItem
 from domain.settings import get_settings
 from web.auth import ClientPage
-from web.client.signing import letters_to_sign, signing_link
+from web.client.signing import letters_to_sign, signature_provider, signing_link
 from web.errors import page_not_found
 from web.sessions import Visitor
 from web.templating import render
@@ -102,7 +102,10 @@ async def client_document_content(
 @router.get("/client/letters")
 async def client_letters(request: Request, visitor: ClientPage) -> Response:
     letters = await reading(partial(letters_to_sign, client_id=_client(visitor)))
-    links = await asyncio.gather(*(signing_link(letter) for letter in letters))
+    links: list[str | None] = []
+    if letters:
+        provider = await signature_provider(request.app.state)
+        links = await asyncio.gather(*(signing_link(provider, letter) for letter in letters))
     return render(
         request, "client/letters.html", {"letters": list(zip(letters, links, strict=True))}
     )

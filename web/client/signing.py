@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import Any
 
+from anyio import to_thread
 from sqlmodel import Session, select
 
 from api.missions_view import missions_out
@@ -76,16 +79,33 @@ def letters_to_sign(session: Session, client_id: str) -> list[LetterToSign]:
     return letters
 
 
-async def signing_link(letter: LetterToSign) -> str | None:
+async def signature_provider(state: Any) -> YousignClient:
+    """The pages' one client for the provider, kept on the app's state and closed when the app
+    stops: its connections and SSL context are built once, in a thread (building them held
+    the event loop ~100 ms), not for each letter on the loop."""
+    provider: YousignClient | None = getattr(state, "yousign", None)
+    if provider is None or provider.closed:
+        settings = get_settings()
+        built = await to_thread.run_sync(
+            partial(
+                YousignClient,
+                settings.resolved_yousign_base_url,
+                settings.secret("yousign_api_key"),
+                timeout=PROVIDER_TIMEOUT_SECONDS,
+            )
+        )
+        provider = getattr(state, "yousign", None)
+        if provider is None or provider.closed:  # else another request built one meanwhile
+            provider = state.yousign = built
+        else:
+            await built.aclose()
+    return provider
+
+
+async def signing_link(provider: YousignClient, letter: LetterToSign) -> str | None:
     """The client signer's link at the provider while it is their turn, else None."""
-    settings = get_settings()
     try:
-        async with YousignClient(
-            settings.resolved_yousign_base_url,
-            settings.secret("yousign_api_key"),
-            timeout=PROVIDER_TIMEOUT_SECONDS,
-        ) as provider:
-            signers = await provider.signers(letter.provider_request_id)
+        signers = await provider.signers(letter.provider_request_id)
     except Exception as error:  # the page shows the letter anyway, with the e-mail's hint
         log.warning("no signing link for %s: %s", letter.provider_request_id, error)
         return None
