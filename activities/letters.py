@@ -43,6 +43,20 @@ def scratch_path(name: str) -> Path:
     return path
 
 
+def write_scratch(name: str, data: bytes) -> None:
+    """Put a rendered .docx in the scratch directory, for the conversion to find."""
+    target = scratch_path(name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def drop_working_files(pdf_path: Path) -> None:
+    """Once filed and committed, the PDF and its .docx have served (a retry finds the
+    document first)."""
+    for leftover in (pdf_path, pdf_path.with_suffix(".docx")):
+        leftover.unlink(missing_ok=True)
+
+
 def load_letter_context(request: RenderInput, blobs: BlobStore) -> tuple[bytes, dict[str, object]]:
     """The template's bytes and the values to merge, read in one session."""
     with session_scope(write=False) as session:
@@ -128,9 +142,7 @@ class DocumentActivities:
             except ConversionError as error:
                 # pdftoppm failing on the firm's PDF may be passing (a kill, a timeout).
                 raise failure(str(error), ErrorType.conversion_failed, retryable=True) from error
-        target = scratch_path(request.scratch_name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(docx)
+        write_scratch(request.scratch_name, docx)
         return request.scratch_name
 
     @activity.defn(name=Activities.convert_to_pdf)
@@ -183,7 +195,5 @@ class FilingActivities:
                 data=pdf_path.read_bytes,
             )
             document_id = document.id
-        # Filed and committed: the working files have served (a retry finds the document first).
-        for leftover in (pdf_path, pdf_path.with_suffix(".docx")):
-            leftover.unlink(missing_ok=True)
+        drop_working_files(pdf_path)
         return document_id

@@ -56,13 +56,7 @@ def record_transition(transition: TransitionInput) -> None:
             session.flush()
             if transition.service_request_id:
                 session.add(request_task(mission, transition.service_request_id, at.date()))
-        already = session.exec(
-            select(MissionEvent).where(
-                MissionEvent.mission_id == transition.mission_id,
-                MissionEvent.seq == transition.seq,
-            )
-        ).first()
-        if already is not None:
+        if _event_recorded(session, mission.id, transition.seq):
             return
         mission.status = MissionStatus(transition.status)
         mission.updated_at = at

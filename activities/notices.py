@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 
 from activities.heartbeats import heartbeating
-from activities.letters import scratch_path
+from activities.letters import drop_working_files, scratch_path, write_scratch
 from contracts.errors import ErrorType, failure, not_found
 from contracts.messages import Activities, NoticeInput
 from documents.rendering import TemplateError, render_docx
@@ -64,9 +64,7 @@ def render_renewal_notice(notice: NoticeInput) -> str:
             docx = render_docx(NOTICE_TEMPLATE.read_bytes(), context)
         except TemplateError as error:
             raise failure(str(error), ErrorType.template_error) from error
-    target = scratch_path(notice.scratch_name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(docx)
+    write_scratch(notice.scratch_name, docx)
     return notice.scratch_name
 
 
@@ -113,6 +111,5 @@ class NoticeActivities:
                 data=pdf_path.read_bytes,
             )
             document_id = document.id
-        for leftover in (pdf_path, pdf_path.with_suffix(".docx")):
-            leftover.unlink(missing_ok=True)
+        drop_working_files(pdf_path)
         return document_id

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import date
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from contracts.mail import MailInput, MailKind, MailOccasion, mail_key
 from domain.enums import Role, WorkKind, WorkStatus
+from domain.mail_messages import french_date
 from domain.models import (
     Client,
     Document,
@@ -49,6 +50,10 @@ class UnknownOccasion(LookupError):
 
 def full_name(first: str, last: str) -> str:
     return f"{first} {last}".strip()
+
+
+def signer_name(signer: dict[str, Any]) -> str:
+    return full_name(signer.get("first_name", ""), signer.get("last_name", ""))
 
 
 def _mission(session: Session, mission_id: str) -> tuple[Mission, Firm, Client]:
@@ -100,7 +105,7 @@ def letter_to_sign(session: Session, occasion: MailOccasion) -> list[MailInput]:
                 ),
                 kind=MailKind.letter_to_sign,
                 to_email=signer["email"],
-                to_name=full_name(signer.get("first_name", ""), signer.get("last_name", "")),
+                to_name=signer_name(signer),
                 firm_name=firm.name,
                 client_name=client.name,
                 mission_id=mission.id,
@@ -125,16 +130,14 @@ def to_firm_signer(session: Session, occasion: MailOccasion, kind: MailKind) -> 
             ),
             kind=kind,
             to_email=signer["email"],
-            to_name=full_name(signer.get("first_name", ""), signer.get("last_name", "")),
+            to_name=signer_name(signer),
             firm_name=firm.name,
             client_name=client.name,
             mission_id=mission.id,
             mission_name=mission.name,
             link=staff_mission_page(mission.id),
             expires_on=occasion.expires_on,
-            signer_name=full_name(declined_by["first_name"], declined_by["last_name"])
-            if declined_by
-            else "",
+            signer_name=signer_name(declined_by) if declined_by else "",
             reason=occasion.reason,
         )
         for signer in signers
@@ -191,7 +194,7 @@ def information_request(session: Session, occasion: MailOccasion) -> list[MailIn
     if not items:
         return []
     batch = hashlib.sha256(",".join(sorted(i.id for i in items)).encode()).hexdigest()[:12]
-    lines = [f"{item.title} — avant le {french(item.due_date)}" for item in items]
+    lines = [f"{item.title} — avant le {french_date(item.due_date.isoformat())}" for item in items]
     return [
         MailInput(
             idempotency_key=mail_key(MailKind.information_request, mission.id, batch, user.id),
@@ -241,10 +244,6 @@ def service_request(session: Session, occasion: MailOccasion) -> list[MailInput]
         )
         for staff in admins
     ]
-
-
-def french(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
 
 
 OCCASIONS: dict[str, Callable[[Session, MailOccasion], list[MailInput]]] = {
