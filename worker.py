@@ -13,6 +13,12 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.amendments import (
+    AmendmentDocumentActivities,
+    AmendmentFilingActivities,
+    record_amendment,
+    save_amendment,
+)
 from activities.letters import DocumentActivities, FilingActivities, new_converter_pool
 from activities.mail import MailActivities
 from activities.missions import (
@@ -38,6 +44,7 @@ from domain.temporal import (
 )
 from domain.tracing import flush_traces
 from esignature.yousign import YousignClient
+from workflows.amendment_preview import AmendmentPreviewWorkflow
 from workflows.mission import MissionWorkflow
 from workflows.preview import LetterPreviewWorkflow
 
@@ -54,6 +61,8 @@ DATABASE_ACTIVITIES: list[Callable[..., Any]] = [
     end_work,
     renew_mission,
     record_termination,
+    save_amendment,
+    record_amendment,
 ]
 
 
@@ -61,6 +70,7 @@ def mission_activities(
     signatures: SignatureActivities, filing: FilingActivities, mail: MailActivities | None = None
 ) -> list[Callable[..., Any]]:
     mailing: list[Callable[..., Any]] = [] if mail is None else [mail.mails_for, mail.send_mail]
+    amendments = AmendmentFilingActivities(filing.blobs, signatures.yousign)
     return [
         *DATABASE_ACTIVITIES,
         filing.file_letter,
@@ -69,6 +79,8 @@ def mission_activities(
         signatures.file_signed_letter,
         signatures.remind_signers,
         signatures.fetch_signature_status,
+        amendments.file_amendment_letter,
+        amendments.file_signed_amendment,
         *mailing,
         # The notice's PDF is filed with the GED's store the letters use.
         NoticeActivities(filing.blobs).file_renewal_notice,
@@ -76,7 +88,13 @@ def mission_activities(
 
 
 def document_activities(documents: DocumentActivities) -> list[Callable[..., Any]]:
-    return [documents.render_letter, documents.convert_to_pdf, render_renewal_notice]
+    amendments = AmendmentDocumentActivities(documents.blobs, documents.settings)
+    return [
+        documents.render_letter,
+        documents.convert_to_pdf,
+        render_renewal_notice,
+        amendments.render_amendment_letter,
+    ]
 
 
 # The sandbox imports a workflow's modules afresh for each new run, and the SDK creates the
@@ -91,6 +109,7 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
         "workflows.periods",
         "workflows.letter_pdf",
         "workflows.policies",
+        "workflows.amendments",
     )
 )
 
@@ -118,7 +137,7 @@ def build_workers(
             Worker(
                 client,
                 task_queue=MISSIONS_QUEUE,
-                workflows=[MissionWorkflow, LetterPreviewWorkflow],
+                workflows=[MissionWorkflow, LetterPreviewWorkflow, AmendmentPreviewWorkflow],
                 workflow_runner=WORKFLOW_RUNNER,
                 activities=mission_activities(signatures, filing, mail),
                 activity_executor=executor,

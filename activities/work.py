@@ -22,8 +22,8 @@ from domain.db import session_scope
 from domain.enums import WorkKind, WorkStatus
 from domain.models import Client, Firm, Mission, WorkItem
 from domain.period import consumer_notice_window
-from domain.queries import catalogue_work, firm_clock, mission_lines, planned_work
-from domain.work import PlannedWork, openings, plan_work
+from domain.queries import firm_clock, plan_period, planned_work
+from domain.work import PlannedWork, openings
 
 # Days the firm has to follow up a declined letter with the client.
 FOLLOW_UP_DAYS = 7
@@ -86,11 +86,9 @@ def open_work(request: OpenWorkInput) -> WorkOpened:
         if firm is None or client is None:
             raise not_found("the mission's firm or client")
         clock = firm_clock(firm)
-        lines = mission_lines(session, mission.id)
-        work_by_service = catalogue_work(session, (line.service_id for line in lines))
-        planned = plan_work(
-            mission.id, start, end, lines, work_by_service, renewal=request.renewal_number
-        )
+        # Each slice from the lines in force on its first day: a signed amendment's from its
+        # effective date, the work already created staying as it is.
+        planned = plan_period(session, mission.id, start, end, request.renewal_number)
         until = date.fromisoformat(request.until) if request.until else None
         opened = openings(planned, clock, request.as_of, until)
         _insert_missing(session, mission, opened.open)

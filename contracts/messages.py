@@ -98,6 +98,9 @@ class SignatureEvent:
     kind: str
     reason: str = ""
     signer_email: str = ""
+    # Sceau's signature request the event is about (empty: the mission's letter, as events
+    # had before amendments): an amendment's events go to the amendment.
+    signature_id: str = ""
 
 
 @dataclass
@@ -189,6 +192,8 @@ class MissionWorkflowState:
     notice_until: datetime | None = None
     notice_done: bool = False
     termination: Termination | None = None
+    # The amendment in progress, one at a time (workflows/amendments.py).
+    amendment: AmendmentInProgress | None = None
 
 
 @dataclass
@@ -464,3 +469,139 @@ class NoticeInput:
     scratch_name: str = ""
     # The notice's date, from the workflow's clock so a retry renders the same notice.
     notice_date: str = ""
+
+
+# --- amendments (*avenants*, issue 15): drafted, lettered, signed inside the mission's
+# workflow while the mission stays active -------------------------------------------------
+
+
+class AmendmentActivities:
+    """The amendment's own activities; its signature goes through the letter's ones."""
+
+    save_amendment = "save_amendment"
+    render_amendment_letter = "render_amendment_letter"
+    file_amendment_letter = "file_amendment_letter"
+    record_amendment = "record_amendment"
+    file_signed_amendment = "file_signed_amendment"
+
+
+class AmendmentUpdates:
+    draft_amendment = "draft_amendment"
+    generate_amendment_letter = "generate_amendment_letter"
+    request_amendment_signature = "request_amendment_signature"
+    cancel_amendment = "cancel_amendment"
+
+
+@dataclass
+class AmendmentDraft:
+    """The whole new set of lines (ids kept for the lines that stay), from ``effective_date``."""
+
+    amendment_id: str
+    effective_date: str
+    reason: str
+    lines: list[LineInput]
+    by: str
+
+
+@dataclass
+class AmendmentLetterRequest:
+    amendment_id: str
+    template_id: str
+    folder_id: str
+    firm_representative_id: str
+    client_representative_id: str
+    by: str
+
+
+@dataclass
+class AmendmentSignatureAsk:
+    amendment_id: str
+    provider: str
+    by: str
+
+
+@dataclass
+class AmendmentCancel:
+    amendment_id: str
+    by: str
+    reason: str = ""
+
+
+@dataclass
+class AmendmentInProgress:
+    """The amendment the mission's workflow is carrying (one at a time), and its signature."""
+
+    amendment_id: str
+    number: int
+    effective_date: str
+    status: str
+    letter: AmendmentLetterRequest | None = None
+    letter_version: int = 0
+    document_id: str = ""
+    signature: SignatureStarted | None = None
+    sent_at: datetime | None = None
+    last_heard_at: datetime | None = None
+    reminders_sent: int = 0
+    polls: int = 0
+    signers_done: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AmendmentAnswer:
+    """What the amendment updates answer."""
+
+    amendment_id: str
+    number: int
+    status: str
+    document_id: str = ""
+    version: int = 0
+    signature: SignatureStarted | None = None
+
+
+@dataclass
+class SaveAmendmentInput:
+    mission_id: str
+    seq: int
+    draft: AmendmentDraft
+    at: str
+
+
+@dataclass
+class AmendmentRenderInput:
+    amendment_id: str
+    version: int
+    template_id: str
+    firm_representative_id: str
+    client_representative_id: str
+    scratch_name: str
+    letter_date: str
+
+
+@dataclass
+class FileAmendmentLetterInput:
+    amendment_id: str
+    version: int
+    folder_id: str
+    pdf_name: str
+
+
+@dataclass
+class AmendmentStatusInput:
+    """The amendment's new status with its timeline entry; ``signed`` also brings the lines
+    it adds into the mission's lines (their terms in force from the effective date)."""
+
+    mission_id: str
+    amendment_id: str
+    seq: int
+    status: str
+    by: str
+    reason: str
+    at: str
+    document_id: str = ""
+    signature_id: str = ""
+
+
+@dataclass
+class FileSignedAmendmentInput:
+    amendment_id: str
+    signature_id: str

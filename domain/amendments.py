@@ -9,20 +9,27 @@ API's answer and the template.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from sqlmodel import Session
+
 from domain.enums import Frequency
+from domain.ged import BlobStore
+from domain.letter_templates import DEFAULT_TEMPLATE_ID, TEMPLATES_DIR, template_bytes
+from domain.models import MissionLine, ServiceWork
 from domain.money import FREQUENCY_LABELS, format_eur
 from domain.period import format_date_fr
+from domain.work import PlannedWork, plan_work
 
 # The names the default amendment template uses beyond a letter's: an uploaded amendment
 # template using any other name is refused, as for letters.
 AMENDMENT_CONTEXT_VARIABLES = frozenset({"amendment", "changes", "previous_totals"})
+DEFAULT_AMENDMENT_TEMPLATE = TEMPLATES_DIR / "avenant.docx"
 
 
 class ChangeKind(StrEnum):
@@ -198,3 +205,110 @@ def amendment_context(
         "changes": changes_context(changes),
         "previous_totals": previous_totals,
     }
+
+
+# --- the terms in force by date -------------------------------------------------------------
+
+# The lines an amendment brings in are the mission's lines from their effective date on (work
+# items point at them), numbered from this position times the amendment's number: after any
+# mission's own lines (at most 500), so that ``mission_lines`` still reads the signed letter's.
+AMENDED_LINE_POSITION = 1000
+
+
+def line_rows(mission_id: str, lines: Sequence[dict[str, Any]]) -> list[MissionLine]:
+    """An amendment's stored lines as (unsaved) line rows, in its order."""
+    return [
+        MissionLine(
+            id=line["line_id"],
+            mission_id=mission_id,
+            position=position,
+            service_id=line["service_id"],
+            code=line["code"],
+            name=line["name"],
+            description=line.get("description", ""),
+            price=Decimal(line["price"]),
+            frequency=Frequency(line["frequency"]),
+        )
+        for position, line in enumerate(lines)
+    ]
+
+
+def paired_line_ids(
+    current: Sequence[MissionLine], proposed_services: Sequence[str], new_id: Callable[[], str]
+) -> list[str]:
+    """Each proposed line's id: a current line's of the same service, paired in order as
+    ``changes_between`` pairs them (its work keeps its keys), else a new one."""
+    free: dict[str, list[str]] = defaultdict(list)
+    for line in current:
+        free[line.service_id].append(line.id)
+    return [
+        free[service_id].pop(0) if free[service_id] else new_id()
+        for service_id in proposed_services
+    ]
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The lines in force from ``since`` until the next terms."""
+
+    since: date
+    lines: list[MissionLine]
+
+
+def terms_in_period(
+    period_start: date,
+    period_end: date,
+    original: list[MissionLine],
+    signed: Sequence[tuple[date, list[MissionLine]]],
+) -> list[Terms]:
+    """The successive terms of a period: the letter's lines, then each signed amendment's
+    (by effective date, then number) from its date; one taking effect before the period
+    gives its first terms, one taking effect after it none."""
+    terms = [Terms(period_start, original)]
+    for effective, lines in signed:
+        if effective > period_end:
+            continue
+        since = max(effective, period_start)
+        if terms[-1].since == since:
+            terms[-1] = Terms(since, lines)
+        else:
+            terms.append(Terms(since, lines))
+    return terms
+
+
+def plan_in_force(
+    mission_id: str,
+    period_start: date,
+    period_end: date,
+    terms: Sequence[Terms],
+    work_by_service: Mapping[str, list[ServiceWork]],
+    renewal: int = 0,
+) -> list[PlannedWork]:
+    """The period's work, each slice planned from the lines in force on its first day."""
+    planned: list[PlannedWork] = []
+    for index, current in enumerate(terms):
+        until = terms[index + 1].since if index + 1 < len(terms) else None
+        for work in plan_work(
+            mission_id, period_start, period_end, current.lines, work_by_service, renewal
+        ):
+            starts_before = index > 0 and work.period_start < current.since
+            if not starts_before and (until is None or work.period_start < until):
+                planned.append(work)
+    return planned
+
+
+def terms_of(lines: Sequence[MissionLine]) -> list[TermsLine]:
+    """Line rows as ``changes_between`` compares them."""
+    return [
+        TermsLine(line.service_id, line.name, line.price, Frequency(line.frequency))
+        for line in lines
+    ]
+
+
+def amendment_template_bytes(
+    session: Session, blobs: BlobStore, firm_id: str, template_id: str
+) -> bytes | None:
+    """The amendment's .docx: Sceau's default amendment, or a template the firm uploaded."""
+    if template_id == DEFAULT_TEMPLATE_ID:
+        return DEFAULT_AMENDMENT_TEMPLATE.read_bytes()
+    return template_bytes(session, blobs, firm_id, template_id)

@@ -380,3 +380,35 @@ class SignInLink(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+
+
+class Amendment(SQLModel, table=True):
+    """An amendment (*avenant*) to a mission: its whole new set of lines from a date.
+
+    Written by the mission's workflow (activities/amendments.py). ``lines`` are the lines as
+    they will be (``line_id`` kept for a line that stays, a new one for a service added);
+    once ``signed`` they are the mission's terms from ``effective_date``
+    (domain/queries.py::lines_in_force).
+    """
+
+    __table_args__ = (UniqueConstraint("mission_id", "number"),)
+    id: str = Field(primary_key=True, max_length=40)
+    mission_id: str = Field(foreign_key="mission.id", index=True)
+    # 1, 2, ... per mission: "Avenant n° N".
+    number: int
+    # draft, letter_generated, awaiting_signature, signed, declined, expired, cancelled
+    status: str = Field(max_length=20)
+    effective_date: date
+    reason: str = ""
+    lines: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    # What the lines change, as the API shows it (domain.amendments.LineChangeSummary.as_dict).
+    changes: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    letter_version: int = 0
+    document_id: str | None = Field(default=None, max_length=40)
+    signature_id: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -3,7 +3,9 @@
 Built in layers, each a module of its own: `lifecycle.MissionLifecycle` (the state query, the
 updates that build the mission, transitions, the period's end, continue-as-new) under
 `signature_wait.SignatureWait` (sending the letter, the provider's events, expiry, reminders,
-status polls). This class adds the start, the main loop, and the cancel signal.
+status polls) under `amendments.MissionAmendments` (an active mission's amendments, their
+letter and their own signature wait). This class adds the start, the main loop, and the cancel
+signal.
 """
 
 from __future__ import annotations
@@ -25,14 +27,14 @@ with workflow.unsafe.imports_passed_through():
     )
     from contracts.statuses import TERMINAL_STATUSES
 
-from workflows.signature_wait import SignatureWait
+from workflows.amendments import MissionAmendments
 
 # How long a new workflow waits for the update that started it to record a first status.
 FIRST_STATUS_TIMEOUT = timedelta(hours=1)
 
 
 @workflow.defn
-class MissionWorkflow(SignatureWait):
+class MissionWorkflow(MissionAmendments):
     @workflow.init
     def __init__(self, start: MissionStart) -> None:
         self.start = start
@@ -115,11 +117,18 @@ class MissionWorkflow(SignatureWait):
         if self.state.status == "awaiting_signature" and self.state.sent_at is not None:
             return self._signature_deadline()
         if self.state.status == "active":
-            return self._active_deadline()
+            # An amendment waiting for signatures has its own timers (workflows/amendments.py).
+            instants = (self._active_deadline(), self._amendment_deadline())
+            return min((instant for instant in instants if instant is not None), default=None)
         return None
 
     async def _deadline_passed(self) -> None:
         if self.state.status == "awaiting_signature":
             await self._signature_deadline_passed()
         elif self.state.status == "active":
-            await self._active_deadline_passed()
+            amendment = self._amendment_deadline()
+            if amendment is not None and workflow.now() >= amendment:
+                await self._amendment_deadline_passed()
+            active = self._active_deadline()
+            if active is not None and workflow.now() >= active:
+                await self._active_deadline_passed()

@@ -96,6 +96,8 @@ class SignatureWait(MissionPeriods):
 
     async def _handle_signature_event(self, event: SignatureEvent) -> None:
         """One event, sent by the provider or found by a status poll, in the main loop's turn."""
+        if await self._route_to_amendment(event):
+            return
         if self.state.status != "awaiting_signature":
             workflow.logger.info("ignoring %s event while %s", event.kind, self.state.status)
             return
@@ -121,6 +123,11 @@ class SignatureWait(MissionPeriods):
         elif event.kind == SignatureEventKind.canceled:
             await self._record_signature("canceled")
             await self._transition("cancelled", "provider", event.reason or "cancelled")
+
+    async def _route_to_amendment(self, event: SignatureEvent) -> bool:
+        """Whether the event is about an amendment's signature request, and was handled as
+        such (workflows/amendments.py); the letter's events stay here."""
+        return False
 
     async def _record_signature(self, status: str, signer_email: str = "") -> None:
         assert self.state.signature is not None
