@@ -32,6 +32,7 @@ from documents.rendering import TemplateError, render_docx
 from domain.amendments import (
     AMENDED_LINE_POSITION,
     amendment_context,
+    amendment_letter_key,
     amendment_template_bytes,
     changes_between,
     line_rows,
@@ -57,18 +58,6 @@ from domain.models import (
 from domain.queries import lines_in_force
 from domain.settings import Settings
 from esignature.yousign import YousignClient
-
-
-def amendment_letter_key(amendment_id: str, version: int) -> str:
-    """The GED key of an amendment's letter: filing it again files nothing new."""
-    return f"amendment:{amendment_id}:v{version}"
-
-
-def amendment_of_key(key: str) -> str | None:
-    """The amendment a letter's GED key belongs to (None: the mission's own letter)."""
-    parts = key.split(":")
-    return parts[1] if len(parts) == 3 and parts[0] == "amendment" else None
-
 
 # --- saving the draft ------------------------------------------------------------------------
 

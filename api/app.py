@@ -24,6 +24,7 @@ from api.errors import install_error_handlers
 from api.limits import LimitBody
 from api.observability import SLOW_CALLBACKS, install_observability
 from api.routers import (
+    amendments,
     audit,
     catalogue,
     clients,
@@ -161,6 +162,7 @@ def create_app() -> FastAPI:
         documents,
         requests,
         missions,
+        amendments,
         work,
         audit,
         webhooks,

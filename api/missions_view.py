@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
 from api.schemas import (
+    AmendmentSummary,
     LetterOut,
     LineOut,
     MissionOut,
@@ -21,8 +22,10 @@ from api.schemas import (
     TotalsOut,
 )
 from contracts.statuses import Renewal
+from domain.amendments import AMENDED_LINE_POSITION, amendment_of_key, line_rows
 from domain.enums import DocumentKind, Frequency, MissionStatus
 from domain.models import (
+    Amendment,
     Document,
     Firm,
     Mission,
@@ -31,6 +34,7 @@ from domain.models import (
     SignatureRequest,
 )
 from domain.money import yearly_amount
+from domain.queries import firm_clock
 from domain.totals import PricedLine, totals_of
 
 
@@ -39,20 +43,30 @@ def mission_out(session: Session, mission: Mission) -> MissionOut:
 
 
 def missions_out(session: Session, missions: list[Mission]) -> list[MissionOut]:
-    """The missions as the API shows them, in six queries however many there are."""
+    """The missions as the API shows them, in seven queries however many there are."""
     ids = [mission.id for mission in missions]
     lines = _by_mission(
         session.exec(
             select(MissionLine)
-            .where(col(MissionLine.mission_id).in_(ids))
+            .where(
+                col(MissionLine.mission_id).in_(ids),
+                col(MissionLine.position) < AMENDED_LINE_POSITION,
+            )
             .order_by(col(MissionLine.position))
         )
     )
     firm_ids = {mission.firm_id for mission in missions}
-    vat_rates = {
-        firm.id: firm.vat_rate
-        for firm in session.exec(select(Firm).where(col(Firm.id).in_(firm_ids)))
-    }
+    firms = {firm.id: firm for firm in session.exec(select(Firm).where(col(Firm.id).in_(firm_ids)))}
+    vat_rates = {firm.id: firm.vat_rate for firm in firms.values()}
+    amendments = _by_mission(
+        session.exec(
+            select(Amendment)
+            .where(col(Amendment.mission_id).in_(ids))
+            .order_by(col(Amendment.number))
+        )
+    )
+    now = datetime.now(UTC)
+    today = {firm.id: firm_clock(firm).today(now) for firm in firms.values()}
     letters = _by_mission(
         session.exec(
             select(Document)
@@ -77,18 +91,39 @@ def missions_out(session: Session, missions: list[Mission]) -> list[MissionOut]:
     return [
         _out(
             mission,
-            lines.get(mission.id, []),
+            _in_force(
+                mission,
+                lines.get(mission.id, []),
+                amendments.get(mission.id, []),
+                today.get(mission.firm_id, now.date()),
+            ),
             vat_rates.get(mission.firm_id, Decimal("20")),
             letters.get(mission.id, []),
             # The latest letter's request: they come newest first.
             next(iter(signatures.get(mission.id, [])), None),
             timelines.get(mission.id, []),
+            amendments.get(mission.id, []),
         )
         for mission in missions
     ]
 
 
-Row = TypeVar("Row", MissionLine, Document, SignatureRequest, MissionEvent)
+def _in_force(
+    mission: Mission, letter_lines: list[MissionLine], amendments: list[Amendment], today: date
+) -> list[MissionLine]:
+    """The lines in force today: the letter's, or the last signed amendment's by today."""
+    signed = [
+        amendment
+        for amendment in amendments
+        if amendment.status == "signed" and amendment.effective_date <= today
+    ]
+    if not signed:
+        return letter_lines
+    latest = max(signed, key=lambda amendment: (amendment.effective_date, amendment.number))
+    return line_rows(mission.id, latest.lines)
+
+
+Row = TypeVar("Row", MissionLine, Document, SignatureRequest, MissionEvent, Amendment)
 
 
 def _by_mission(rows: Iterable[Row]) -> dict[str, list[Row]]:
@@ -106,6 +141,7 @@ def _out(
     letters: list[Document],
     signature: SignatureRequest | None,
     timeline: list[MissionEvent],
+    amendments: list[Amendment],
 ) -> MissionOut:
     totals = totals_of((PricedLine(line.price, line.frequency) for line in lines), vat_rate)
     return MissionOut(
@@ -130,7 +166,12 @@ def _out(
             for line in lines
         ],
         totals=TotalsOut(**totals.__dict__),
-        letters=[LetterOut(version=doc.version, document_id=doc.id) for doc in letters],
+        letters=[
+            LetterOut(
+                version=doc.version, document_id=doc.id, amendment_id=amendment_of_key(doc.key)
+            )
+            for doc in letters
+        ],
         signature=SignatureOut(**signature.model_dump()) if signature else None,
         timeline=[TimelineEntry(**event.model_dump()) for event in timeline],
         renewal=Renewal(mission.renewal),
@@ -142,6 +183,15 @@ def _out(
         ),
         next_renewal_on=next_renewal_on(mission),
         termination=TerminationOut(**mission.termination) if mission.termination else None,
+        amendments=[
+            AmendmentSummary(
+                id=amendment.id,
+                number=amendment.number,
+                status=amendment.status,
+                effective_date=amendment.effective_date,
+            )
+            for amendment in amendments
+        ],
     )
 
 

@@ -347,6 +347,8 @@ class TotalsOut(BaseModel):
 class LetterOut(BaseModel):
     version: int
     document_id: str
+    # The amendment the letter is for; None for the mission's own letter.
+    amendment_id: str | None = None
 
 
 class SignatureOut(BaseModel):
@@ -380,6 +382,13 @@ class TerminationOut(BaseModel):
     effective_on: date
 
 
+class AmendmentSummary(BaseModel):
+    id: str
+    number: int
+    status: str
+    effective_date: date
+
+
 class MissionOut(BaseModel):
     id: str
     client_id: str
@@ -401,6 +410,7 @@ class MissionOut(BaseModel):
     # renewal, a termination recorded, or the mission no longer active).
     next_renewal_on: date | None
     termination: TerminationOut | None
+    amendments: list[AmendmentSummary] = Field(default_factory=list)
 
 
 class LetterIn(Strict):
@@ -507,3 +517,35 @@ class AuditOut(BaseModel):
     client_id: str | None
     mission_id: str | None
     details: dict[str, Any]
+
+
+# --- amendments ----------------------------------------------------------------------------
+
+
+class AmendmentIn(Strict):
+    """The mission's whole new set of lines, from ``effective_date``."""
+
+    lines: list[LineIn] = Field(min_length=1, max_length=500)
+    effective_date: date
+    reason: Text = ""
+
+
+class AmendmentLineOut(BaseModel):
+    id: str
+    service_id: str
+    code: str
+    name: str
+    price: Money
+    frequency: Frequency
+
+
+class AmendmentOut(AmendmentSummary):
+    mission_id: str
+    reason: str
+    lines: list[AmendmentLineOut]
+    # Each line added, removed or changed: {kind, service_id, name, before, after}.
+    changes: list[dict[str, Any]]
+    letter_version: int
+    document_id: str | None
+    signature_id: str | None
+    created_at: datetime

@@ -312,3 +312,14 @@ def amendment_template_bytes(
     if template_id == DEFAULT_TEMPLATE_ID:
         return DEFAULT_AMENDMENT_TEMPLATE.read_bytes()
     return template_bytes(session, blobs, firm_id, template_id)
+
+
+def amendment_letter_key(amendment_id: str, version: int) -> str:
+    """The GED key of an amendment's letter: filing it again files nothing new."""
+    return f"amendment:{amendment_id}:v{version}"
+
+
+def amendment_of_key(key: str) -> str | None:
+    """The amendment a letter's GED key belongs to (None: the mission's own letter)."""
+    parts = key.split(":")
+    return parts[1] if len(parts) == 3 and parts[0] == "amendment" else None

@@ -45,6 +45,21 @@ def build_draft(
         validate_period(period_start, period_end)
     except ValueError as error:
         raise MissionRuleError("period_end", str(error)) from None
+    return MissionDraft(
+        name=name,
+        period_start=period_start.isoformat(),
+        period_end=period_end.isoformat(),
+        frequency=frequency.value,
+        lines=catalogue_lines(session, firm_id, lines, frequency),
+        by=by,
+    )
+
+
+def catalogue_lines(
+    session: Session, firm_id: str, lines: list[LineForm], frequency: Frequency
+) -> list[LineInput]:
+    """Each line filled from the firm's catalogue, with a new id; MissionRuleError when a
+    service is not the firm's."""
     wanted = {line.service_id for line in lines}
     services = {
         service.id: service
@@ -69,11 +84,4 @@ def build_draft(
             frequency=(line.frequency or service.frequency or frequency).value,
         )
 
-    return MissionDraft(
-        name=name,
-        period_start=period_start.isoformat(),
-        period_end=period_end.isoformat(),
-        frequency=frequency.value,
-        lines=[line_input(line) for line in lines],
-        by=by,
-    )
+    return [line_input(line) for line in lines]

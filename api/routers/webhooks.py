@@ -68,6 +68,8 @@ async def signature_webhook(provider: str, request: Request, temporal: Temporal)
                 kind=kind,
                 reason=event.reason or "",
                 signer_email=event.signer_email or "",
+                # The letter's or an amendment's request: the workflow routes by it.
+                signature_id=record.id,
             ),
         )
     except ApiError as error:
