@@ -57,9 +57,9 @@ def lines_in_force(session: Session, mission_id: str, on: date) -> list[MissionL
 
 def period_terms(session: Session, mission_id: str, start: date, end: date) -> list[Terms]:
     """The lines in force through the period [start, end], from each one's date."""
-    before = lines_in_force(session, mission_id, start)
-    later = [(day, lines) for day, lines in signed_amendments(session, mission_id) if day > start]
-    return terms_in_period(start, end, before, later)
+    return terms_in_period(
+        start, end, mission_lines(session, mission_id), signed_amendments(session, mission_id)
+    )
 
 
 def plan_period(

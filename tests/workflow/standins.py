@@ -13,11 +13,17 @@ from temporalio.exceptions import ApplicationError
 
 from contracts.messages import (
     Activities,
+    AmendmentActivities,
+    AmendmentDraft,
+    AmendmentRenderInput,
+    AmendmentStatusInput,
     CancelSignatureInput,
     ChangeLineInput,
     ConvertInput,
     EndWorkInput,
+    FileAmendmentLetterInput,
     FileLetterInput,
+    FileSignedAmendmentInput,
     FileSignedInput,
     FollowUpInput,
     LineInput,
@@ -28,6 +34,7 @@ from contracts.messages import (
     RenderInput,
     RenewedPeriod,
     RenewInput,
+    SaveAmendmentInput,
     SaveMissionInput,
     SendForSignatureInput,
     SignatureStarted,
@@ -39,6 +46,7 @@ from contracts.messages import (
     WorkOpened,
 )
 from contracts.statuses import Renewal
+from domain.amendments import Terms, plan_in_force, terms_in_period
 from domain.enums import Frequency, WorkKind
 from domain.models import MissionLine, ServiceWork
 from domain.period import (
@@ -47,10 +55,14 @@ from domain.period import (
     next_period,
     termination_effective_on,
 )
-from domain.work import openings, plan_work
+from domain.work import openings
 
 # The stand-in catalogue: each service's work (the bookkeeping service makes one task a slice).
-CATALOGUE = {"svc-1": [("task", "Saisir et rapprocher le mois")]}
+CATALOGUE = {
+    "svc-1": [("task", "Saisir et rapprocher le mois")],
+    # The service amendments add (tests/workflow/test_amendments.py).
+    "svc-2": [("task", "Établir les bulletins de paie")],
+}
 
 
 def line_rows(lines: list[LineInput]) -> list[MissionLine]:
@@ -111,6 +123,14 @@ class Recorder:
     open_work_failures: int = 0
     # The mission's row's period and renewal terms, for a workflow that never had them.
     row_period: tuple[str, str] = ("", "")
+    # Amendments: each one's saved draft, and the signed ones' (effective date, lines).
+    amendments: dict[str, AmendmentDraft] = field(default_factory=dict)
+    signed_amendments: list[tuple[date, list[MissionLine]]] = field(default_factory=list)
+
+    def terms(self, start: date, end: date) -> list[Terms]:
+        """The lines in force through a period, as domain/queries.py reads them."""
+        signed = sorted(self.signed_amendments, key=lambda signed: signed[0])
+        return terms_in_period(start, end, line_rows(self.lines), signed)
 
     def activities(self) -> list[Callable[..., Any]]:
         @activity.defn(name=Activities.record_transition)
@@ -148,6 +168,8 @@ class Recorder:
         @activity.defn(name=Activities.send_for_signature)
         async def send_for_signature(request: SendForSignatureInput) -> SignatureStarted:
             self.calls.append(f"send:v{request.version}")
+            if request.version < 0:  # an amendment's request
+                return SignatureStarted(f"sig-amd-{-request.version}", "provider-2", "ongoing")
             return SignatureStarted("sig-1", "provider-1", "ongoing")
 
         @activity.defn(name=Activities.cancel_signature)
@@ -194,11 +216,11 @@ class Recorder:
             else:
                 start, end = (date.fromisoformat(day) for day in self.row_period)
                 renewal = Renewal.tacit
-            planned = plan_work(
+            planned = plan_in_force(
                 request.mission_id,
                 start,
                 end,
-                line_rows(self.lines),
+                self.terms(start, end),
                 catalogue_rows(),
                 renewal=request.renewal_number,
             )
@@ -275,7 +297,39 @@ class Recorder:
             self.notices.append((notice.renewal_number, at))
             return f"notice-{notice.renewal_number}"
 
+        @activity.defn(name=AmendmentActivities.save_amendment)
+        async def save_amendment(request: SaveAmendmentInput) -> int:
+            drafted = self.amendments.setdefault(request.draft.amendment_id, request.draft)
+            return list(self.amendments).index(drafted.amendment_id) + 1
+
+        @activity.defn(name=AmendmentActivities.render_amendment_letter)
+        async def render_amendment_letter(request: AmendmentRenderInput) -> str:
+            self.calls.append(f"render_amendment:v{request.version}")
+            return request.scratch_name
+
+        @activity.defn(name=AmendmentActivities.file_amendment_letter)
+        async def file_amendment_letter(request: FileAmendmentLetterInput) -> str:
+            return f"doc-{request.amendment_id}-v{request.version}"
+
+        @activity.defn(name=AmendmentActivities.record_amendment)
+        async def record_amendment(request: AmendmentStatusInput) -> None:
+            self.statuses.append(f"amendment:{request.status}")
+            self.times[f"amendment:{request.status}"] = request.at
+            if request.status == "signed":
+                draft = self.amendments[request.amendment_id]
+                lines = line_rows(draft.lines)
+                self.signed_amendments.append((date.fromisoformat(draft.effective_date), lines))
+
+        @activity.defn(name=AmendmentActivities.file_signed_amendment)
+        async def file_signed_amendment(request: FileSignedAmendmentInput) -> None:
+            self.calls.append(f"file_signed_amendment:{request.signature_id}")
+
         return [
+            save_amendment,
+            render_amendment_letter,
+            file_amendment_letter,
+            record_amendment,
+            file_signed_amendment,
             open_work,
             renew_mission,
             record_termination,
