@@ -385,8 +385,9 @@ def test_the_plan_is_planned_until_create_work_then_created(setup: Setup) -> Non
 
     before, reads = plan_of(setup.mission_id)
     assert len(before) == 24 and {item.status for item in before} == {PlanStatus.planned}
-    # The lines, the catalogue's work, the existing keys: whatever the number of items.
-    assert reads == 3
+    # The lines, the signed amendments, the catalogue's work, the existing keys: whatever the
+    # number of items.
+    assert reads == 4
     first = before[0].work
     assert (first.line_id, first.service_id) == (line_id, setup.service_id)
     assert (first.period_start, first.period_end, first.due_date) == (
@@ -397,7 +398,7 @@ def test_the_plan_is_planned_until_create_work_then_created(setup: Setup) -> Non
 
     create_work(setup.mission_id)
     after, reads = plan_of(setup.mission_id)
-    assert reads == 3
+    assert reads == 4
     assert [item.work for item in after] == [item.work for item in before]
     assert {item.status for item in after} == {PlanStatus.created}
     with session_for() as session:
