@@ -27,8 +27,12 @@ from temporalio.worker import Worker
 
 from contracts.ids import mission_workflow_id
 from contracts.messages import (
+    AmendmentDraft,
+    AmendmentLetterRequest,
+    AmendmentSignatureAsk,
     CancelRequest,
     LineChange,
+    LineInput,
     MissionStart,
     ProviderStatus,
     RequestOpened,
@@ -81,7 +85,7 @@ async def create(env: WorkflowEnvironment, name: str, **options: Any) -> Handle:
 
 # Paths whose mission renews tacitly (the others end with their period).
 TACIT = replace(DRAFT, renewal="tacit")
-TACIT_PATHS = {"renewed", "terminated"}
+TACIT_PATHS = {"renewed", "terminated", "amended"}
 
 
 async def sleep_until(env: WorkflowEnvironment, moment: datetime) -> None:
@@ -118,6 +122,56 @@ async def terminated(env: WorkflowEnvironment) -> Handle:
         TerminationRequest("firm", "impayés", "2027-11-15", "staff-1"),
     )
     return handle
+
+
+async def amended(env: WorkflowEnvironment) -> Handle:
+    """An amendment adding payroll from July 2027, signed after a reminder and a status poll
+    that finds one signer; a second one declined; then notice given in time: the mission ends
+    with 2027, its payroll work opened from July."""
+    handle = await signed_tacit(env, "amended")
+    await sleep_until(env, datetime(2027, 3, 10, tzinfo=UTC))
+    first = amendment_draft("amd-1", "2027-07-01")
+    await to_amendment_awaiting_signature(handle, first)
+    await sleep_until(env, datetime(2027, 3, 18, 12, tzinfo=UTC))
+    await handle.signal(
+        MissionWorkflow.signature_event,
+        SignatureEvent("amd-e1", "done", signature_id="sig-amd-1"),
+    )
+    await env.sleep(timedelta(hours=1))  # the main loop files it before the next draft
+    second = amendment_draft("amd-2", "2027-09-01")
+    await to_amendment_awaiting_signature(handle, second)
+    await handle.signal(
+        MissionWorkflow.signature_event,
+        SignatureEvent("amd-e2", "declined", reason="trop cher", signature_id="sig-amd-2"),
+    )
+    await sleep_until(env, datetime(2027, 4, 1, tzinfo=UTC))
+    await handle.execute_update(
+        MissionWorkflow.terminate,
+        TerminationRequest("client", "cession", "2027-04-01", "staff-1"),
+    )
+    return handle
+
+
+def amendment_draft(amendment_id: str, effective: str) -> AmendmentDraft:
+    return AmendmentDraft(
+        amendment_id,
+        effective,
+        "embauche",
+        [*DRAFT.lines, LineInput("line-2", "svc-2", "PAIE", "Paie", "", "45.00", "monthly")],
+        "staff-1",
+    )
+
+
+async def to_amendment_awaiting_signature(handle: Handle, draft: AmendmentDraft) -> None:
+    await handle.execute_update(MissionWorkflow.draft_amendment, draft)
+    letter = AmendmentLetterRequest(
+        draft.amendment_id, "default", "folder-1", "staff-1", "rep-1", "staff-1"
+    )
+    await handle.execute_update(MissionWorkflow.generate_amendment_letter, letter)
+    await handle.execute_update(
+        MissionWorkflow.request_amendment_signature,
+        AmendmentSignatureAsk(draft.amendment_id, "yousign", "staff-1"),
+    )
 
 
 async def signed(env: WorkflowEnvironment) -> Handle:
@@ -215,11 +269,15 @@ PATHS: dict[str, tuple[Callable[[WorkflowEnvironment], Awaitable[Handle]], str]]
     "continued_as_new": (continued_as_new, "completed"),
     "renewed": (renewed, "terminated"),
     "terminated": (terminated, "terminated"),
+    "amended": (amended, "terminated"),
 }
 # Paths whose client is a consumer (renewal notices).
 CONSUMER_PATHS = {"renewed"}
 # The stand-in provider's answer to a status poll, per path (default: still ongoing).
-PROVIDER_STATUS = {"reminded_polled": ProviderStatus("done", ["client@x.fr", "firm@x.fr"])}
+PROVIDER_STATUS = {
+    "reminded_polled": ProviderStatus("done", ["client@x.fr", "firm@x.fr"]),
+    "amended": ProviderStatus("ongoing", ["client@x.fr"]),
+}
 
 
 async def record(name: str, directory: Path = HISTORIES) -> Path:

@@ -33,6 +33,7 @@ PATHS = {
     "continued_as_new",
     "renewed",
     "terminated",
+    "amended",
 }
 
 
