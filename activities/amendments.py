@@ -134,6 +134,7 @@ def record_amendment(request: AmendmentStatusInput) -> None:
         amendment.updated_at = at
         amendment.document_id = request.document_id or amendment.document_id
         amendment.signature_id = request.signature_id or amendment.signature_id
+        amendment.letter_version = max(amendment.letter_version, request.letter_version)
         if request.status == "signed":
             _add_new_lines(session, amendment)
         reason = f"avenant n° {amendment.number} : {request.reason}"

@@ -599,6 +599,7 @@ class AmendmentStatusInput:
     at: str
     document_id: str = ""
     signature_id: str = ""
+    letter_version: int = 0
 
 
 @dataclass

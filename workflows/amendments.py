@@ -163,9 +163,7 @@ class MissionAmendments(SignatureWait):
             )
             amendment.letter, amendment.letter_version = request, version
             await self._record_amendment(
-                "letter_generated",
-                request.by,
-                f"amendment n° {amendment.number}: letter version {version}",
+                "letter_generated", request.by, f"letter version {version}"
             )
             return self._amendment_answer()
 
@@ -210,9 +208,7 @@ class MissionAmendments(SignatureWait):
                 result_type=SignatureStarted,
             )
             amendment.sent_at = amendment.last_heard_at = workflow.now()
-            await self._record_amendment(
-                AWAITING, ask.by, f"amendment n° {amendment.number} sent to {ask.provider}"
-            )
+            await self._record_amendment(AWAITING, ask.by, f"sent to {ask.provider}")
             return self._amendment_answer()
 
     @request_amendment_signature.validator
@@ -276,6 +272,7 @@ class MissionAmendments(SignatureWait):
                 at=workflow.now().isoformat(),
                 document_id=amendment.document_id,
                 signature_id=amendment.signature.signature_id if amendment.signature else "",
+                letter_version=amendment.letter_version,
             ),
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=RETRY_UNTIL_DONE,
@@ -344,7 +341,7 @@ class MissionAmendments(SignatureWait):
         await self._end_amendment(
             "signed",
             "signers",
-            f"amendment n° {amendment.number} signed: new lines from {amendment.effective_date}",
+            f"all signers signed: the new lines from {amendment.effective_date}",
         )
         # The new lines' slices that have already begun open now; the rest on their timers.
         if self.state.by_period:
