@@ -161,6 +161,7 @@ def test_an_amendment_is_signed_and_changes_the_lines_and_plan(
 
     letter = staff.post(f"{path}/letter", body, expect=201)
     assert (letter["version"], letter["status"]) == (1, "letter_generated")
+    assert staff.get(path)["letter_version"] == 1
     started = staff.post(f"{path}/signature", {}, expect=202)
     assert staff.get(path)["status"] == "awaiting_signature"
     assert staff.get(f"/v1/missions/{mission['id']}")["status"] == "active"

@@ -148,6 +148,25 @@ def make_firm_b(stack: Stack) -> tuple[dict[str, str], Api]:
         },
         expect=201,
     )
+    # Signed and active, with an amendment in progress (a draft).
+    started = admin.post(f"/v1/missions/{mission['id']}/signature", {}, expect=202)
+    assert httpx.post(f"{stack.provider}/signer/{started['provider_request_id']}/sign").is_success
+    wait_for(
+        lambda: admin.get(f"/v1/missions/{mission['id']}")["status"] == "active",
+        "firm B's mission to become active",
+    )
+    wait_for(
+        lambda: len(admin.get(f"/v1/clients/{client['id']}/documents")) >= 3,
+        "firm B's signed letter and audit trail",
+    )
+    amendment = admin.post(
+        f"/v1/missions/{mission['id']}/amendments",
+        {
+            "lines": [{"service_id": service["id"], "price": "120.00"}],
+            "effective_date": open_year()[0].isoformat(),
+        },
+        expect=201,
+    )
     ids = {
         "firm": firm["id"],
         "service": service["id"],
@@ -164,6 +183,7 @@ def make_firm_b(stack: Stack) -> tuple[dict[str, str], Api]:
         "portal_token": portal["token"],
         "portal_user": portal["id"],
         "staff_token": staff["token"],
+        "amendment": amendment["id"],
     }
     return ids, admin
 
@@ -240,6 +260,8 @@ def world(stack: Stack, staff: Api) -> World:
         "item": items[0]["id"],
         "a2_client": a2["id"],
         "portal_user": demo["portal_user_id"],
+        # Firm A's own amendment is never reached: its mission's check comes first.
+        "amendment": "amd_" + "0" * 16,
     }
     return World(
         a=a,
@@ -425,6 +447,30 @@ STAFF_PROBES: dict[str, Probe] = {
         "request",
         mission_body("{client}", "{service}", service_request_id="{request}"),
     ),
+    "draft-amendment-b-mission": Probe(
+        "POST",
+        "/v1/missions/{mission}/amendments",
+        "mission",
+        {"lines": [{"service_id": "{service}"}], "effective_date": open_year()[0].isoformat()},
+    ),
+    # Firm B's amendment, under firm B's mission, then under firm A's own mission.
+    **{
+        f"{name}-b-{key}": Probe(
+            method,
+            f"/v1/missions/{{mission}}/amendments/{{amendment}}{suffix}",
+            key,
+            body,
+            also=("amendment",) if key == "mission" else (),
+        )
+        for name, method, suffix, body in (
+            ("get-amendment", "GET", "", None),
+            ("preview-amendment", "POST", "/letter/preview", letter(folder=False)),
+            ("amendment-letter", "POST", "/letter", letter()),
+            ("amendment-signature", "POST", "/signature", {}),
+            ("cancel-amendment", "POST", "/cancel", {"reason": "x"}),
+        )
+        for key in ("mission", "amendment")
+    },
     "mission-audit": Probe("GET", "/v1/missions/{mission}/audit", "mission"),
     "client-audit": Probe("GET", "/v1/clients/{client}/audit", "client"),
     **{
@@ -555,6 +601,7 @@ PATH_IDS = {
     "document_id": "document",
     "request_id": "request",
     "mission_id": "mission",
+    "amendment_id": "amendment",
     "line_id": "line",
     "item_id": "item",
     "staff_id": "staff",
