@@ -179,3 +179,30 @@ async def test_a_declined_amendment_changes_nothing(env: WorkflowEnvironment) ->
     assert "signature:declined" in recorder.calls
     assert work_by_service(recorder, "line-1", year) == list(range(1, 13))
     assert work_by_service(recorder, "line-2", year) == []
+
+
+async def test_an_unsigned_amendment_is_reminded_then_expires_and_changes_nothing(
+    env: WorkflowEnvironment,
+) -> None:
+    recorder = Recorder()
+    queue = f"missions-{uuid.uuid4()}"
+    async with worker(env, recorder, queue):
+        handle, year = await signed_mission(env, queue)
+        await sleep_until(env, datetime(year, 3, 10, 12, tzinfo=UTC))
+        await sent_for_signature(handle, amendment(f"{year}-07-01", BOOKKEEPING, PAYROLL))
+        # 30 days to sign, reminded every 7 days (3 at most), polled after a day of silence.
+        await sleep_until(env, datetime(year, 4, 15, tzinfo=UTC))
+        state = await latest(env, handle).query(MissionWorkflow.snapshot)
+        await sleep_until(env, datetime(year, 12, 20, tzinfo=UTC))
+        await latest(env, handle).terminate("end of test")
+    assert state.status == "active"
+    assert recorder.statuses[-1:] == ["amendment:expired"]
+    assert [call for call in recorder.calls if call.startswith("remind:")] == [
+        "remind:1",
+        "remind:2",
+        "remind:3",
+    ]
+    assert recorder.calls.count("cancel_at_provider") == 1
+    assert "poll" in recorder.calls
+    assert work_by_service(recorder, "line-2", year) == []
+    assert work_by_service(recorder, "line-1", year) == list(range(1, 13))
