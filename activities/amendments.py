@@ -7,17 +7,23 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 from temporalio import activity
 
 from activities.heartbeats import heartbeating
-from activities.letters import drop_working_files, load_conditions, scratch_path, write_scratch
+from activities.letters import (
+    drop_working_files,
+    letter_parties,
+    load_conditions,
+    render_with_conditions,
+    scratch_path,
+    write_scratch,
+)
 from activities.missions import _event_recorded, _timeline_entry
 from activities.signature import _set_signature_status, _signature_record, provider_failures
-from contracts.errors import ErrorType, failure, not_found
+from contracts.errors import not_found
 from contracts.messages import (
     AmendmentActivities,
     AmendmentRenderInput,
@@ -26,9 +32,6 @@ from contracts.messages import (
     FileSignedAmendmentInput,
     SaveAmendmentInput,
 )
-from documents.conditions import UnprintablePdf, letter_with_conditions
-from documents.pdf import ConversionError
-from documents.rendering import TemplateError, render_docx
 from domain.amendments import (
     AMENDED_LINE_POSITION,
     amendment_context,
@@ -40,19 +43,15 @@ from domain.amendments import (
 )
 from domain.db import session_scope
 from domain.documents import file_document
-from domain.enums import DocumentKind, Frequency
+from domain.enums import DocumentKind
 from domain.ged import BlobStore
 from domain.letter import letter_context
 from domain.models import (
     Amendment,
-    Client,
     Document,
-    Firm,
     Folder,
     Mission,
     MissionLine,
-    Representative,
-    Staff,
     utcnow,
 )
 from domain.queries import lines_in_force
@@ -145,22 +144,10 @@ def _add_new_lines(session: Session, amendment: Amendment) -> None:
     existing = set(
         session.exec(select(MissionLine.id).where(MissionLine.mission_id == amendment.mission_id))
     )
-    for index, line in enumerate(amendment.lines):
-        if line["line_id"] in existing:
-            continue
-        session.add(
-            MissionLine(
-                id=line["line_id"],
-                mission_id=amendment.mission_id,
-                position=AMENDED_LINE_POSITION * amendment.number + index,
-                service_id=line["service_id"],
-                code=line["code"],
-                name=line["name"],
-                description=line.get("description", ""),
-                price=Decimal(line["price"]),
-                frequency=Frequency(line["frequency"]),
-            )
-        )
+    for index, line in enumerate(line_rows(amendment.mission_id, amendment.lines)):
+        if line.id not in existing:
+            line.position = AMENDED_LINE_POSITION * amendment.number + index
+            session.add(line)
 
 
 # --- its letter ------------------------------------------------------------------------------
@@ -190,17 +177,10 @@ def load_amendment_context(
         mission = session.get(Mission, amendment.mission_id) if amendment else None
         if amendment is None or mission is None:
             raise not_found(f"amendment {request.amendment_id}")
-        firm = session.get(Firm, mission.firm_id)
-        client = session.get(Client, mission.client_id)
-        firm_rep = session.get(Staff, request.firm_representative_id)
-        client_rep = session.get(Representative, request.client_representative_id)
-        if firm is None or client is None:
-            raise not_found("the mission's firm or client")
-        if firm_rep is None or firm_rep.firm_id != firm.id:
-            raise not_found(f"firm representative {request.firm_representative_id}")
-        if client_rep is None or client_rep.client_id != client.id:
-            raise not_found(f"client representative {request.client_representative_id}")
-        template = amendment_template_bytes(session, blobs, firm.id, request.template_id)
+        parties = letter_parties(
+            session, mission, request.firm_representative_id, request.client_representative_id
+        )
+        template = amendment_template_bytes(session, blobs, parties.firm.id, request.template_id)
         if template is None:
             raise not_found(f"letter template {request.template_id}")
         before = lines_in_force(session, mission.id, amendment.effective_date)
@@ -208,10 +188,10 @@ def load_amendment_context(
 
         def context_with(lines: list[MissionLine]) -> dict[str, Any]:
             return letter_context(
-                firm=firm,
-                firm_representative=firm_rep,
-                client=client,
-                client_representative=client_rep,
+                firm=parties.firm,
+                firm_representative=parties.firm_representative,
+                client=parties.client,
+                client_representative=parties.client_representative,
                 mission=mission,
                 lines=lines,
                 letter_date=date.fromisoformat(request.letter_date),
@@ -242,18 +222,8 @@ class AmendmentDocumentActivities:
         """The amendment's letter with the general conditions after it, as one .docx."""
         with heartbeating():
             template, context, mission_id = load_amendment_context(request, self.blobs)
-            try:
-                letter = render_docx(template, context)
-                conditions = load_conditions(mission_id, self.blobs)
-                docx = letter_with_conditions(
-                    letter, conditions, context, hide=(self.settings.data_dir,)
-                )
-            except TemplateError as error:
-                raise failure(str(error), ErrorType.template_error) from error
-            except UnprintablePdf as error:
-                raise failure(str(error), ErrorType.invalid_document) from error
-            except ConversionError as error:
-                raise failure(str(error), ErrorType.conversion_failed, retryable=True) from error
+            conditions = load_conditions(mission_id, self.blobs)
+            docx = render_with_conditions(template, context, conditions, self.settings)
         write_scratch(request.scratch_name, docx)
         return request.scratch_name
 

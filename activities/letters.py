@@ -3,9 +3,11 @@ it to PDF, file it in the GED."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from sqlmodel import Session
 from temporalio import activity
 
 from activities.heartbeats import heartbeating
@@ -57,31 +59,52 @@ def drop_working_files(pdf_path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class LetterParties:
+    """Who a letter is between: the mission's firm and client, and their representatives."""
+
+    firm: Firm
+    client: Client
+    firm_representative: Staff
+    client_representative: Representative
+
+
+def letter_parties(
+    session: Session, mission: Mission, firm_representative_id: str, client_representative_id: str
+) -> LetterParties:
+    """The letter's parties, each checked to be the mission's firm's or client's."""
+    firm = session.get(Firm, mission.firm_id)
+    client = session.get(Client, mission.client_id)
+    firm_rep = session.get(Staff, firm_representative_id)
+    client_rep = session.get(Representative, client_representative_id)
+    if firm is None or client is None:
+        raise not_found("the mission's firm or client")
+    if firm_rep is None or firm_rep.firm_id != firm.id:
+        raise not_found(f"firm representative {firm_representative_id}")
+    if client_rep is None or client_rep.client_id != client.id:
+        raise not_found(f"client representative {client_representative_id}")
+    return LetterParties(firm, client, firm_rep, client_rep)
+
+
 def load_letter_context(request: RenderInput, blobs: BlobStore) -> tuple[bytes, dict[str, object]]:
     """The template's bytes and the values to merge, read in one session."""
     with session_scope(write=False) as session:
         mission = session.get(Mission, request.mission_id)
         if mission is None:
             raise not_found(f"mission {request.mission_id}")
-        firm = session.get(Firm, mission.firm_id)
-        client = session.get(Client, mission.client_id)
-        firm_rep = session.get(Staff, request.firm_representative_id)
-        client_rep = session.get(Representative, request.client_representative_id)
-        if firm is None or client is None:
-            raise not_found("the mission's firm or client")
-        if firm_rep is None or firm_rep.firm_id != firm.id:
-            raise not_found(f"firm representative {request.firm_representative_id}")
-        if client_rep is None or client_rep.client_id != client.id:
-            raise not_found(f"client representative {request.client_representative_id}")
+        parties = letter_parties(
+            session, mission, request.firm_representative_id, request.client_representative_id
+        )
+        firm, client = parties.firm, parties.client
         lines = mission_lines(session, mission.id)
         template = template_bytes(session, blobs, firm.id, request.template_id)
         if template is None:
             raise not_found(f"letter template {request.template_id}")
         context = letter_context(
             firm=firm,
-            firm_representative=firm_rep,
+            firm_representative=parties.firm_representative,
             client=client,
-            client_representative=client_rep,
+            client_representative=parties.client_representative,
             mission=mission,
             lines=lines,
             letter_date=date.fromisoformat(request.letter_date),
@@ -112,6 +135,23 @@ def new_converter_pool(settings: Settings) -> ConverterPool:
     )
 
 
+def render_with_conditions(
+    template: bytes, context: dict[str, object], conditions: ConditionsSource, settings: Settings
+) -> bytes:
+    """The rendered letter with the general conditions appended, as one .docx; its failures
+    as the activity errors the workflow retries, or not."""
+    try:
+        letter = render_docx(template, context)
+        return letter_with_conditions(letter, conditions, context, hide=(settings.data_dir,))
+    except TemplateError as error:
+        raise failure(str(error), ErrorType.template_error) from error
+    except UnprintablePdf as error:
+        raise failure(str(error), ErrorType.invalid_document) from error
+    except ConversionError as error:
+        # pdftoppm failing on the firm's PDF may be passing (a kill, a timeout).
+        raise failure(str(error), ErrorType.conversion_failed, retryable=True) from error
+
+
 class DocumentActivities:
     """The documents queue's activities: render a letter, convert it to PDF/A.
 
@@ -129,19 +169,9 @@ class DocumentActivities:
         conversion gives one PDF/A, numbered through (documents/conditions.py)."""
         with heartbeating():
             template, context = load_letter_context(request, self.blobs)
-            try:
-                letter = render_docx(template, context)
-                conditions = load_conditions(request.mission_id, self.blobs)
-                docx = letter_with_conditions(
-                    letter, conditions, context, hide=(self.settings.data_dir,)
-                )
-            except TemplateError as error:
-                raise failure(str(error), ErrorType.template_error) from error
-            except UnprintablePdf as error:
-                raise failure(str(error), ErrorType.invalid_document) from error
-            except ConversionError as error:
-                # pdftoppm failing on the firm's PDF may be passing (a kill, a timeout).
-                raise failure(str(error), ErrorType.conversion_failed, retryable=True) from error
+            docx = render_with_conditions(
+                template, context, load_conditions(request.mission_id, self.blobs), self.settings
+            )
         write_scratch(request.scratch_name, docx)
         return request.scratch_name
 

@@ -153,18 +153,7 @@ def _out(
         period_start=mission.period_start,
         period_end=mission.period_end,
         frequency=mission.frequency,
-        lines=[
-            LineOut(
-                id=line.id,
-                service_id=line.service_id,
-                code=line.code,
-                name=line.name,
-                price=line.price,
-                frequency=line.frequency,
-                yearly_amount=yearly_amount(line.price, Frequency(line.frequency)),
-            )
-            for line in lines
-        ],
+        lines=[line_out(line) for line in lines],
         totals=TotalsOut(**totals.__dict__),
         letters=[
             LetterOut(
@@ -192,6 +181,18 @@ def _out(
             )
             for amendment in amendments
         ],
+    )
+
+
+def line_out(line: MissionLine) -> LineOut:
+    return LineOut(
+        id=line.id,
+        service_id=line.service_id,
+        code=line.code,
+        name=line.name,
+        price=line.price,
+        frequency=line.frequency,
+        yearly_amount=yearly_amount(line.price, Frequency(line.frequency)),
     )
 
 

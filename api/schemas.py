@@ -530,19 +530,10 @@ class AmendmentIn(Strict):
     reason: Text = ""
 
 
-class AmendmentLineOut(BaseModel):
-    id: str
-    service_id: str
-    code: str
-    name: str
-    price: Money
-    frequency: Frequency
-
-
 class AmendmentOut(AmendmentSummary):
     mission_id: str
     reason: str
-    lines: list[AmendmentLineOut]
+    lines: list[LineOut]
     # Each line added, removed or changed: {kind, service_id, name, before, after}.
     changes: list[dict[str, Any]]
     letter_version: int

@@ -20,8 +20,6 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.messages import (
-        DOCUMENT_HEARTBEAT,
-        DOCUMENT_TIMEOUT,
         Activities,
         AmendmentActivities,
         AmendmentAnswer,
@@ -34,7 +32,6 @@ with workflow.unsafe.imports_passed_through():
         AmendmentStatusInput,
         AmendmentUpdates,
         CancelSignatureInput,
-        ConvertInput,
         FileAmendmentLetterInput,
         FileSignedAmendmentInput,
         ProviderStatus,
@@ -48,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from contracts.statuses import MissionStatus, SignatureEventKind
 
+from workflows.letter_pdf import render_letter_pdf
 from workflows.lifecycle import Rejected
 from workflows.policies import (
     RETRY_A_FEW_TIMES,
@@ -74,23 +72,11 @@ async def render_amendment_pdf(
 ) -> str:
     """Renders the amendment's letter with the general conditions, converts it to PDF/A, and
     returns the PDF's scratch name."""
-    docx_name = await workflow.execute_activity(
-        AmendmentActivities.render_amendment_letter,
+    return await render_letter_pdf(
         request,
         task_queue=task_queue,
-        start_to_close_timeout=DOCUMENT_TIMEOUT,
-        heartbeat_timeout=DOCUMENT_HEARTBEAT,
         retry_policy=retry_policy,
-        result_type=str,
-    )
-    return await workflow.execute_activity(
-        Activities.convert_to_pdf,
-        ConvertInput(docx_name),
-        task_queue=task_queue,
-        start_to_close_timeout=DOCUMENT_TIMEOUT,
-        heartbeat_timeout=DOCUMENT_HEARTBEAT,
-        retry_policy=retry_policy,
-        result_type=str,
+        render=AmendmentActivities.render_amendment_letter,
     )
 
 

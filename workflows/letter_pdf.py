@@ -11,17 +11,23 @@ with workflow.unsafe.imports_passed_through():
         DOCUMENT_HEARTBEAT,
         DOCUMENT_TIMEOUT,
         Activities,
+        AmendmentRenderInput,
         ConvertInput,
         RenderInput,
     )
 
 
 async def render_letter_pdf(
-    request: RenderInput, *, task_queue: str, retry_policy: RetryPolicy
+    request: RenderInput | AmendmentRenderInput,
+    *,
+    task_queue: str,
+    retry_policy: RetryPolicy,
+    render: str = Activities.render_letter,
 ) -> str:
-    """Renders the letter, converts it, and returns the PDF's scratch name."""
+    """Renders the letter (with ``render``: an amendment's has its own), converts it, and
+    returns the PDF's scratch name."""
     docx_name = await workflow.execute_activity(
-        Activities.render_letter,
+        render,
         request,
         task_queue=task_queue,
         start_to_close_timeout=DOCUMENT_TIMEOUT,

@@ -15,9 +15,9 @@ from temporalio.client import Client as TemporalClient
 from api import gateway
 from api.deps import Caller, firm_row
 from api.errors import ApiError, invalid, not_found
+from api.missions_view import line_out
 from api.schemas import (
     AmendmentIn,
-    AmendmentLineOut,
     AmendmentOut,
     LetterCreated,
     LetterIn,
@@ -25,10 +25,9 @@ from api.schemas import (
     SignatureCreated,
     SignatureIn,
 )
-from api.services.missions import _audited, _check_letter_inputs, _take_scratch
-from api.services.sessions import in_thread, reading
+from api.services.missions import _audited, _check_letter_inputs, run_preview
+from api.services.sessions import reading
 from contracts.messages import (
-    MISSIONS_QUEUE,
     AmendmentCancel,
     AmendmentDraft,
     AmendmentLetterRequest,
@@ -47,7 +46,6 @@ from domain.enums import Frequency, MissionStatus
 from domain.missions import LineForm, MissionRuleError, catalogue_lines
 from domain.models import Amendment, Mission, new_id
 from domain.queries import lines_in_force
-from domain.settings import get_settings
 from workflows.amendment_preview import AmendmentPreviewWorkflow
 from workflows.mission import MissionWorkflow
 
@@ -76,17 +74,7 @@ def amendment_out(amendment: Amendment) -> AmendmentOut:
         status=amendment.status,
         effective_date=amendment.effective_date,
         reason=amendment.reason,
-        lines=[
-            AmendmentLineOut(
-                id=line.id,
-                service_id=line.service_id,
-                code=line.code,
-                name=line.name,
-                price=line.price,
-                frequency=line.frequency,
-            )
-            for line in line_rows(amendment.mission_id, amendment.lines)
-        ],
+        lines=[line_out(line) for line in line_rows(amendment.mission_id, amendment.lines)],
         changes=amendment.changes,
         letter_version=amendment.letter_version,
         document_id=amendment.document_id,
@@ -197,19 +185,20 @@ def _letter_inputs(
     return amendment
 
 
+async def _checked_letter_inputs(
+    staff: Caller, mission_id: str, amendment_id: str, body: PreviewIn | LetterIn
+) -> Amendment:
+    step = partial(
+        _letter_inputs, staff=staff, mission_id=mission_id, amendment_id=amendment_id, body=body
+    )
+    return await reading(step)
+
+
 async def preview_letter(
     temporal: TemporalClient, staff: Caller, mission_id: str, amendment_id: str, body: PreviewIn
 ) -> bytes:
     """The amendment's letter as it would be generated now, as PDF; nothing filed or kept."""
-    amendment = await reading(
-        partial(
-            _letter_inputs,
-            staff=staff,
-            mission_id=mission_id,
-            amendment_id=amendment_id,
-            body=body,
-        )
-    )
+    amendment = await _checked_letter_inputs(staff, mission_id, amendment_id, body)
     preview_id = uuid.uuid4().hex
     request = AmendmentRenderInput(
         amendment_id=amendment.id,
@@ -221,33 +210,13 @@ async def preview_letter(
         # UTC, as the workflow's clock dates the real letter.
         letter_date=datetime.now(UTC).date().isoformat(),
     )
-    try:
-        pdf_name = await temporal.execute_workflow(
-            AmendmentPreviewWorkflow.run,
-            request,
-            id=f"preview-{preview_id}",
-            task_queue=MISSIONS_QUEUE,
-        )
-    except Exception as error:
-        raise gateway.as_api_error(error) from error
-    scratch = get_settings().scratch_dir
-    return await in_thread(
-        partial(_take_scratch, scratch / pdf_name, scratch / request.scratch_name)
-    )
+    return await run_preview(temporal, AmendmentPreviewWorkflow.run, request, preview_id)
 
 
 async def generate_letter(
     temporal: TemporalClient, staff: Caller, mission_id: str, amendment_id: str, body: LetterIn
 ) -> LetterCreated:
-    amendment = await reading(
-        partial(
-            _letter_inputs,
-            staff=staff,
-            mission_id=mission_id,
-            amendment_id=amendment_id,
-            body=body,
-        )
-    )
+    amendment = await _checked_letter_inputs(staff, mission_id, amendment_id, body)
     request = AmendmentLetterRequest(
         amendment_id=amendment.id,
         template_id=body.template_id,

@@ -39,6 +39,7 @@ from api.schemas import (
 from api.services.sessions import in_session, in_thread, reading
 from contracts.messages import (
     MISSIONS_QUEUE,
+    AmendmentRenderInput,
     CancelRequest,
     LetterRequest,
     LineChange,
@@ -304,12 +305,20 @@ async def preview_letter(
             _preview_input, staff=staff, mission_id=mission_id, body=body, preview_id=preview_id
         )
     )
+    return await run_preview(temporal, LetterPreviewWorkflow.run, request, preview_id)
+
+
+async def run_preview(
+    temporal: TemporalClient,
+    preview_run: Any,
+    request: RenderInput | AmendmentRenderInput,
+    preview_id: str,
+) -> bytes:
+    """Run a preview workflow (``preview_run``: its run method) and answer the PDF's bytes,
+    its scratch files removed."""
     try:
         pdf_name = await temporal.execute_workflow(
-            LetterPreviewWorkflow.run,
-            request,
-            id=f"preview-{preview_id}",
-            task_queue=MISSIONS_QUEUE,
+            preview_run, request, id=f"preview-{preview_id}", task_queue=MISSIONS_QUEUE
         )
     except Exception as error:
         raise gateway.as_api_error(error) from error
