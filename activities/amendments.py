@@ -23,7 +23,7 @@ from activities.letters import (
 )
 from activities.missions import _event_recorded, _timeline_entry
 from activities.signature import _set_signature_status, _signature_record, provider_failures
-from contracts.errors import not_found
+from contracts.errors import invalid, not_found
 from contracts.messages import (
     AmendmentActivities,
     AmendmentRenderInput,
@@ -34,6 +34,7 @@ from contracts.messages import (
 )
 from domain.amendments import (
     AMENDED_LINE_POSITION,
+    NothingChanges,
     amendment_context,
     amendment_letter_key,
     amendment_template_bytes,
@@ -87,10 +88,14 @@ def save_amendment(request: SaveAmendmentInput) -> int:
             }
             for line in draft.lines
         ]
-        changes = changes_between(
-            terms_of(lines_in_force(session, mission.id, effective)),
-            terms_of(line_rows(mission.id, lines)),
-        )
+        try:
+            changes = changes_between(
+                terms_of(lines_in_force(session, mission.id, effective)),
+                terms_of(line_rows(mission.id, lines)),
+            )
+        except NothingChanges as error:
+            # The API checked it; an amendment signed meanwhile may have made it so.
+            raise invalid(str(error)) from error
         numbers = select(func.max(Amendment.number)).where(Amendment.mission_id == mission.id)
         number = (session.exec(numbers).one() or 0) + 1
         session.add(

@@ -227,6 +227,15 @@ class MissionAmendments(SignatureWait):
             retry_policy=RETRY_UNTIL_DONE,
         )
 
+    async def _close_amendment(self, reason: str) -> None:
+        """The mission ends (terminated, cancelled): so does its amendment in progress."""
+        amendment = self.state.amendment
+        if amendment is None:
+            return
+        if amendment.status == AWAITING:
+            await self._cancel_amendment_at_provider(reason)
+        await self._end_amendment("cancelled", "sceau", reason)
+
     # --- its status and its timeline --------------------------------------------------------
 
     def _amendment_answer(self) -> AmendmentAnswer:

@@ -102,6 +102,7 @@ class MissionWorkflow(MissionAmendments):
 
     async def _handle(self, message: SignatureEvent | CancelRequest) -> None:
         if isinstance(message, CancelRequest):
+            await self._close_amendment("the mission is cancelled")
             if self.state.status == "awaiting_signature":
                 await self._cancel_at_provider(message.reason or "cancelled by the firm")
             await self._transition("cancelled", message.by, message.reason)

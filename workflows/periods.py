@@ -235,6 +235,7 @@ class MissionPeriods(MissionLifecycle):
             )
 
     async def _terminate(self, termination: Termination) -> None:
+        await self._close_amendment("the mission is terminated")
         await workflow.execute_activity(
             Activities.end_work,
             EndWorkInput(self.start.mission_id, termination.effective_on),
@@ -247,6 +248,10 @@ class MissionPeriods(MissionLifecycle):
             "sceau",
             f"terminated by the {termination.request.party} on {termination.effective_on}",
         )
+
+    async def _close_amendment(self, reason: str) -> None:
+        """An amendment in progress ends with the mission (workflows/amendments.py); none
+        here."""
 
     # --- what operators see: the period's part of the view, shown after each opening,
     # renewal or termination ------------------------------------------------------------

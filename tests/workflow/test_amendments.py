@@ -21,6 +21,7 @@ from contracts.messages import (
     AmendmentSignatureAsk,
     LineInput,
     SignatureEvent,
+    TerminationRequest,
 )
 from domain.enums import Frequency
 from domain.totals import PricedLine, totals_of
@@ -206,3 +207,24 @@ async def test_an_unsigned_amendment_is_reminded_then_expires_and_changes_nothin
     assert "poll" in recorder.calls
     assert work_by_service(recorder, "line-2", year) == []
     assert work_by_service(recorder, "line-1", year) == list(range(1, 13))
+
+
+async def test_an_amendment_in_progress_ends_with_the_mission(env: WorkflowEnvironment) -> None:
+    recorder = Recorder()
+    queue = f"missions-{uuid.uuid4()}"
+    async with worker(env, recorder, queue):
+        handle, year = await signed_mission(env, queue)
+        await sleep_until(env, datetime(year, 3, 10, 12, tzinfo=UTC))
+        await sent_for_signature(handle, amendment(f"{year}-07-01", BOOKKEEPING, PAYROLL))
+        await handle.execute_update(
+            MissionWorkflow.terminate,
+            TerminationRequest(
+                "client", "cession", f"{year}-03-10", "staff-1", agreed_end=f"{year}-03-31"
+            ),
+        )
+        await sleep_until(env, datetime(year, 4, 5, tzinfo=UTC))
+        final = await latest(env, handle).result()
+    assert final.status == "terminated"
+    assert recorder.statuses[-2:] == ["amendment:cancelled", "terminated"]
+    assert recorder.calls.count("cancel_at_provider") == 1
+    assert work_by_service(recorder, "line-2", year) == []
