@@ -16,7 +16,6 @@ from activities.heartbeats import heartbeating
 from activities.letters import (
     drop_working_files,
     letter_parties,
-    load_conditions,
     render_with_conditions,
     scratch_path,
     write_scratch,
@@ -227,8 +226,7 @@ class AmendmentDocumentActivities:
         """The amendment's letter with the general conditions after it, as one .docx."""
         with heartbeating():
             template, context, mission_id = load_amendment_context(request, self.blobs)
-            conditions = load_conditions(mission_id, self.blobs)
-            docx = render_with_conditions(template, context, conditions, self.settings)
+            docx = render_with_conditions(template, context, mission_id, self.blobs, self.settings)
         write_scratch(request.scratch_name, docx)
         return request.scratch_name
 

@@ -136,12 +136,18 @@ def new_converter_pool(settings: Settings) -> ConverterPool:
 
 
 def render_with_conditions(
-    template: bytes, context: dict[str, object], conditions: ConditionsSource, settings: Settings
+    template: bytes,
+    context: dict[str, object],
+    mission_id: str,
+    blobs: BlobStore,
+    settings: Settings,
 ) -> bytes:
-    """The rendered letter with the general conditions appended, as one .docx; its failures
-    as the activity errors the workflow retries, or not."""
+    """The rendered letter with the general conditions of the mission's firm appended, as
+    one .docx; its failures as the activity errors the workflow retries, or not. A template
+    that fails fails before the conditions are read."""
     try:
         letter = render_docx(template, context)
+        conditions = load_conditions(mission_id, blobs)
         return letter_with_conditions(letter, conditions, context, hide=(settings.data_dir,))
     except TemplateError as error:
         raise failure(str(error), ErrorType.template_error) from error
@@ -170,7 +176,7 @@ class DocumentActivities:
         with heartbeating():
             template, context = load_letter_context(request, self.blobs)
             docx = render_with_conditions(
-                template, context, load_conditions(request.mission_id, self.blobs), self.settings
+                template, context, request.mission_id, self.blobs, self.settings
             )
         write_scratch(request.scratch_name, docx)
         return request.scratch_name
