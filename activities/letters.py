@@ -81,12 +81,12 @@ class DocumentActivities:
         with heartbeating():
             template, context = load_letter_context(request, self.blobs)
             try:
+                letter = render_docx(template, context)
                 conditions = load_conditions(request.mission_id, self.blobs)
                 if request.inputs_digest and request.inputs_digest != inputs_digest(
                     request.mission_id, template, context, conditions.sha256
                 ):
                     raise failure("the mission changed during its preview", ErrorType.conflict)
-                letter = render_docx(template, context)
                 docx = letter_with_conditions(
                     letter, conditions, context, hide=(self.settings.data_dir,)
                 )
