@@ -1,0 +1,130 @@
+""""Aperçu": time from the click to the PDF received, through the whole stack.
+
+Starts Sceau the way `make run` does (Temporal, the worker with its LibreOffice pool, the API;
+tests/e2e/stack.py), signs in as the demo staff member through the sign-in page, creates a
+mission of three lines, then posts the mission page's "Aperçu" form as the browser does:
+
+- cold: the mission's first preview (rendered and converted);
+- warm: ``--rounds`` more clicks on the unchanged mission (the kept preview);
+- changed: ``--rounds`` times, "Modifier le prix" on a line then "Aperçu" (rendered again;
+  only the preview's own time is counted).
+
+p50/p95 per kind are printed, with a JSON line last. The goal is a warm p50 ≤ 400 ms.
+
+    .venv/bin/python bench/preview.py [--rounds 10]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/preview_bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.pages import percentile  # noqa: E402
+from tests.browser.pages import TOKEN, staff_signed_in  # noqa: E402
+from tests.e2e.stack import Api, running_stack  # noqa: E402
+
+GOAL_MS = 400.0
+LINE_FORM = re.compile(r'action="(/app/missions/[^/"]+/lines/[^/"]+/price)"')
+
+
+def new_mission(staff: Api, demo: dict[str, Any]) -> str:
+    year = date.today().year + 1
+    created = staff.post(
+        "/v1/missions",
+        {
+            "client_id": demo["client_id"],
+            "name": f"Mission comptable {year}",
+            "period_start": f"{year}-01-01",
+            "period_end": f"{year}-12-31",
+            "frequency": "monthly",
+            "lines": [{"service_id": service} for service in list(demo["service_ids"].values())[:3]],
+        },
+        expect=201,
+    )
+    return str(created["id"])
+
+
+def click_preview(http: httpx.Client, mission_id: str, form: dict[str, str]) -> float:
+    """One "Aperçu": milliseconds from the post to the PDF's last byte."""
+    started = time.perf_counter()
+    answer = http.post(f"/app/missions/{mission_id}/preview", data=form)
+    elapsed = (time.perf_counter() - started) * 1000
+    if answer.status_code != 200 or not answer.content.startswith(b"%PDF"):
+        raise SystemExit(f"preview: {answer.status_code} {answer.text[:300]}")
+    return elapsed
+
+
+def change_a_price(http: httpx.Client, mission_id: str, price: str) -> None:
+    page = http.get(f"/app/missions/{mission_id}").text
+    action = LINE_FORM.search(page)
+    token = TOKEN.search(page)
+    assert action and token, "no price form on the mission page"
+    answer = http.post(action.group(1), data={"price": price, "csrf_token": token.group(1)})
+    if answer.status_code != 303:
+        raise SystemExit(f"price: {answer.status_code} {answer.text[:300]}")
+
+
+def figures(values: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(statistics.median(values), 1),
+        "p95_ms": round(percentile(values, 0.95), 1),
+        "n": len(values),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sceau_preview_bench_") as data:
+        url = args.database_url or f"sqlite:///{Path(data) / 'sceau.db'}"
+        with running_stack(Path(data), url) as stack:
+            demo = stack.demo
+            mission_id = new_mission(Api(stack.api, demo["staff_token"]), demo)
+            http = staff_signed_in(stack.api, demo["staff_email"], demo["staff_password"])
+            token = TOKEN.search(http.get(f"/app/missions/{mission_id}").text)
+            assert token, "no CSRF token on the mission page"
+            form = {
+                "csrf_token": token.group(1),
+                "template_id": "default",
+                "firm_representative_id": demo["staff_id"],
+                "client_representative_id": demo["client_representative_id"],
+            }
+            cold = [click_preview(http, mission_id, form)]
+            warm = [click_preview(http, mission_id, form) for _ in range(args.rounds)]
+            changed = []
+            for round_ in range(args.rounds):
+                change_a_price(http, mission_id, f"{300 + round_},50")
+                changed.append(click_preview(http, mission_id, form))
+    summary = {"cold": figures(cold), "warm": figures(warm), "changed": figures(changed)}
+    database = url.split(":")[0]
+    print(f"Aperçu through the whole stack, {args.rounds} rounds, {database}")
+    for kind, numbers in summary.items():
+        print(f"  {kind:<8} p50 {numbers['p50_ms']:7.1f} ms  p95 {numbers['p95_ms']:7.1f} ms")
+    load = os.getloadavg()[0]
+    print(f"load average during the run: {load:.1f} (cores: {os.cpu_count()})")
+    print(
+        json.dumps(
+            {"preview": summary, "goal_warm_p50_ms": GOAL_MS, "load": round(load, 2)},
+            ensure_ascii=False,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
