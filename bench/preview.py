@@ -1,4 +1,4 @@
-""""Aperçu": time from the click to the PDF received, through the whole stack.
+""" "Aperçu": time from the click to the PDF received, through the whole stack.
 
 Starts Sceau the way `make run` does (Temporal, the worker with its LibreOffice pool, the API;
 tests/e2e/stack.py), signs in as the demo staff member through the sign-in page, creates a
@@ -33,9 +33,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pages import percentile  # noqa: E402
-from tests.browser.pages import TOKEN, staff_signed_in  # noqa: E402
-from tests.e2e.stack import Api, running_stack  # noqa: E402
+from bench.pages import percentile
+from tests.browser.pages import TOKEN, staff_signed_in
+from tests.e2e.stack import Api, running_stack
 
 GOAL_MS = 400.0
 LINE_FORM = re.compile(r'action="(/app/missions/[^/"]+/lines/[^/"]+/price)"')
@@ -43,6 +43,7 @@ LINE_FORM = re.compile(r'action="(/app/missions/[^/"]+/lines/[^/"]+/price)"')
 
 def new_mission(staff: Api, demo: dict[str, Any]) -> str:
     year = date.today().year + 1
+    services = list(demo["service_ids"].values())
     created = staff.post(
         "/v1/missions",
         {
@@ -51,7 +52,7 @@ def new_mission(staff: Api, demo: dict[str, Any]) -> str:
             "period_start": f"{year}-01-01",
             "period_end": f"{year}-12-31",
             "frequency": "monthly",
-            "lines": [{"service_id": service} for service in list(demo["service_ids"].values())[:3]],
+            "lines": [{"service_id": service} for service in services[:3]],
         },
         expect=201,
     )
