@@ -9,9 +9,13 @@ mission of three lines, then posts the mission page's "Aperçu" form as the brow
 - changed: ``--rounds`` times, "Modifier le prix" on a line then "Aperçu" (rendered again;
   only the preview's own time is counted).
 
+With ``--browser``, Debian's Chromium (Playwright, as tests/browser) also clicks "Aperçu" on
+the mission page ``--rounds`` times: from the click to the PDF's last byte in the page's
+frame, and to the frame's load event (the PDF handed to the viewer).
+
 p50/p95 per kind are printed, with a JSON line last. The goal is a warm p50 ≤ 400 ms.
 
-    .venv/bin/python bench/preview.py [--rounds 10]
+    .venv/bin/python bench/preview.py [--rounds 10] [--browser]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/preview_bench]
 """
 
@@ -79,6 +83,60 @@ def change_a_price(http: httpx.Client, mission_id: str, price: str) -> None:
         raise SystemExit(f"price: {answer.status_code} {answer.text[:300]}")
 
 
+def browser_clicks(
+    base: str, http: httpx.Client, mission_id: str, rounds: int
+) -> tuple[list[float], list[float]]:
+    """Chromium clicking "Aperçu": milliseconds to the PDF received, and to the frame loaded."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    received, loaded = [], []
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=os.environ.get("SCEAU_CHROMIUM", "/usr/bin/chromium"),
+            headless=True,
+            chromium_sandbox=False,
+            args=["--disable-background-networking", "--disable-dev-shm-usage"],
+        )
+        # The bench's own probes (below) are evaluated scripts, which the pages' CSP forbids.
+        context = browser.new_context(bypass_csp=True)
+        context.add_cookies(
+            [{"name": name, "value": value, "url": base} for name, value in http.cookies.items()]
+        )
+        page = context.new_page()
+        page.goto(f"{base}/app/missions/{mission_id}")
+        button = page.get_by_role("button", name="Aperçu")
+        # The frame's load event, as the page sees it; headless Chromium may never fire it
+        # for a PDF.
+        page.evaluate(
+            """() => {
+                const frame = document.querySelector('iframe[name="apercu"]');
+                frame.addEventListener('load', () => { window.benchLoaded = performance.now(); });
+                document.addEventListener('click', () => {
+                    window.benchClicked = performance.now();
+                    window.benchLoaded = undefined;
+                }, true);
+            }"""
+        )
+        for _ in range(rounds + 1):  # the first click warms the viewer
+            started = time.perf_counter()
+            with page.expect_response(re.compile(r"/preview$"), timeout=60_000) as previewed:
+                button.click()
+            previewed.value.finished()
+            received.append((time.perf_counter() - started) * 1000)
+            if previewed.value.status != 200:
+                raise SystemExit(f"preview in Chromium: {previewed.value.status}")
+            try:
+                page.wait_for_function(
+                    "window.benchLoaded !== undefined", timeout=5_000, polling=20
+                )
+                loaded.append(float(page.evaluate("window.benchLoaded - window.benchClicked")))
+            except PlaywrightTimeout:
+                pass
+        browser.close()
+    return received[1:], loaded[1:]
+
+
 def figures(values: list[float]) -> dict[str, float]:
     return {
         "p50_ms": round(statistics.median(values), 1),
@@ -91,6 +149,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--browser", action="store_true", help="also click in Chromium")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sceau_preview_bench_") as data:
         url = args.database_url or f"sqlite:///{Path(data) / 'sceau.db'}"
@@ -112,11 +171,24 @@ def main() -> None:
             for round_ in range(args.rounds):
                 change_a_price(http, mission_id, f"{300 + round_},50")
                 changed.append(click_preview(http, mission_id, form))
-    summary = {"cold": figures(cold), "warm": figures(warm), "changed": figures(changed)}
+            # A second new mission's first preview, the stack warm.
+            another = new_mission(Api(stack.api, demo["staff_token"]), demo)
+            first = [click_preview(http, another, form)]
+            summary = {
+                "cold": figures(cold),
+                "warm": figures(warm),
+                "changed": figures(changed),
+                "new mission": figures(first),
+            }
+            if args.browser:
+                received, loaded = browser_clicks(stack.api, http, mission_id, args.rounds)
+                summary["chromium warm, PDF received"] = figures(received)
+                if loaded:
+                    summary["chromium warm, frame loaded"] = figures(loaded)
     database = url.split(":")[0]
     print(f"Aperçu through the whole stack, {args.rounds} rounds, {database}")
     for kind, numbers in summary.items():
-        print(f"  {kind:<8} p50 {numbers['p50_ms']:7.1f} ms  p95 {numbers['p95_ms']:7.1f} ms")
+        print(f"  {kind:<28} p50 {numbers['p50_ms']:7.1f} ms  p95 {numbers['p95_ms']:7.1f} ms")
     load = os.getloadavg()[0]
     print(f"load average during the run: {load:.1f} (cores: {os.cpu_count()})")
     print(
