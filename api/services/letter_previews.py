@@ -51,12 +51,18 @@ async def preview_pdf(temporal: TemporalClient, firm_id: str, request: RenderInp
             return await in_thread(partial(blobs.get, kept))
     key = (firm_id, digest)
     making = _in_flight.get(key)
-    if making is None:
+    # A task of another event loop (an app restarted in the same process) cannot be awaited.
+    if making is None or making.get_loop() is not asyncio.get_running_loop():
         making = asyncio.create_task(_render_and_keep(temporal, firm_id, request, digest))
         _in_flight[key] = making
-        making.add_done_callback(lambda _: _in_flight.pop(key, None))
+        making.add_done_callback(partial(_forget, key))
     # Shielded: one caller going away does not cancel the PDF another one waits for.
     return await asyncio.shield(making)
+
+
+def _forget(key: tuple[str, str], done: asyncio.Task[bytes]) -> None:
+    if _in_flight.get(key) is done:
+        del _in_flight[key]
 
 
 async def _render_and_keep(
