@@ -22,6 +22,7 @@ p50/p95 per kind are printed, with a JSON line last. The goal is a warm p50 ≤ 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import re
@@ -137,6 +138,22 @@ def browser_clicks(
     return received[1:], loaded[1:]
 
 
+async def render_steps(address: str) -> dict[str, list[float]]:
+    """Each preview workflow's activities, start to completion, in ms: where a render goes."""
+    from temporalio.client import Client
+
+    from bench.lifecycle import activity_times
+    from domain.payloads import data_converter
+
+    client = await Client.connect(address, data_converter=data_converter)
+    steps: dict[str, list[float]] = {}
+    async for run in client.list_workflows("WorkflowType = 'LetterPreviewWorkflow'"):
+        history = await activity_times(client, run.id)
+        for name, seconds in history.durations.items():
+            steps.setdefault(name, []).extend(second * 1000 for second in seconds)
+    return steps
+
+
 def figures(values: list[float]) -> dict[str, float]:
     return {
         "p50_ms": round(statistics.median(values), 1),
@@ -180,6 +197,9 @@ def main() -> None:
                 "changed": figures(changed),
                 "new mission": figures(first),
             }
+            steps = asyncio.run(render_steps(stack.temporal))
+            for name, values in sorted(steps.items()):
+                summary[f"each render: {name}"] = figures(values)
             if args.browser:
                 received, loaded = browser_clicks(stack.api, http, mission_id, args.rounds)
                 summary["chromium warm, PDF received"] = figures(received)
