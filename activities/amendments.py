@@ -15,7 +15,6 @@ from temporalio import activity
 from activities.heartbeats import heartbeating
 from activities.letters import (
     drop_working_files,
-    letter_parties,
     render_with_conditions,
     scratch_path,
     write_scratch,
@@ -46,6 +45,7 @@ from domain.documents import file_document
 from domain.enums import DocumentKind
 from domain.ged import BlobStore
 from domain.letter import letter_context
+from domain.letter_inputs import letter_parties
 from domain.models import (
     Amendment,
     Document,

@@ -3,11 +3,8 @@ it to PDF, file it in the GED."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
-from sqlmodel import Session
 from temporalio import activity
 
 from activities.heartbeats import heartbeating
@@ -22,18 +19,9 @@ from domain.db import session_scope
 from domain.documents import file_document
 from domain.enums import DocumentKind
 from domain.ged import BlobStore
-from domain.general_conditions import ConditionsSource, conditions_source
-from domain.letter import letter_context
-from domain.letter_templates import template_bytes
-from domain.models import (
-    Client,
-    Firm,
-    Folder,
-    Mission,
-    Representative,
-    Staff,
-)
-from domain.queries import mission_lines
+from domain.letter_inputs import load_conditions, load_letter_context
+from domain.letter_previews import inputs_digest
+from domain.models import Folder, Mission
 from domain.settings import Settings, get_settings
 
 
@@ -59,69 +47,6 @@ def drop_working_files(pdf_path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-@dataclass(frozen=True)
-class LetterParties:
-    """Who a letter is between: the mission's firm and client, and their representatives."""
-
-    firm: Firm
-    client: Client
-    firm_representative: Staff
-    client_representative: Representative
-
-
-def letter_parties(
-    session: Session, mission: Mission, firm_representative_id: str, client_representative_id: str
-) -> LetterParties:
-    """The letter's parties, each checked to be the mission's firm's or client's."""
-    firm = session.get(Firm, mission.firm_id)
-    client = session.get(Client, mission.client_id)
-    firm_rep = session.get(Staff, firm_representative_id)
-    client_rep = session.get(Representative, client_representative_id)
-    if firm is None or client is None:
-        raise not_found("the mission's firm or client")
-    if firm_rep is None or firm_rep.firm_id != firm.id:
-        raise not_found(f"firm representative {firm_representative_id}")
-    if client_rep is None or client_rep.client_id != client.id:
-        raise not_found(f"client representative {client_representative_id}")
-    return LetterParties(firm, client, firm_rep, client_rep)
-
-
-def load_letter_context(request: RenderInput, blobs: BlobStore) -> tuple[bytes, dict[str, object]]:
-    """The template's bytes and the values to merge, read in one session."""
-    with session_scope(write=False) as session:
-        mission = session.get(Mission, request.mission_id)
-        if mission is None:
-            raise not_found(f"mission {request.mission_id}")
-        parties = letter_parties(
-            session, mission, request.firm_representative_id, request.client_representative_id
-        )
-        firm, client = parties.firm, parties.client
-        lines = mission_lines(session, mission.id)
-        template = template_bytes(session, blobs, firm.id, request.template_id)
-        if template is None:
-            raise not_found(f"letter template {request.template_id}")
-        context = letter_context(
-            firm=firm,
-            firm_representative=parties.firm_representative,
-            client=client,
-            client_representative=parties.client_representative,
-            mission=mission,
-            lines=lines,
-            letter_date=date.fromisoformat(request.letter_date),
-            version=request.version,
-        )
-    return template, context
-
-
-def load_conditions(mission_id: str, blobs: BlobStore) -> ConditionsSource:
-    """The general conditions the mission's firm appends to its letters now."""
-    with session_scope(write=False) as session:
-        mission = session.get(Mission, mission_id)
-        if mission is None:
-            raise not_found(f"mission {mission_id}")
-        return conditions_source(session, blobs, mission.firm_id)
-
-
 def new_converter_pool(settings: Settings) -> ConverterPool:
     """A pool sized and tuned by the settings, not yet started."""
     return ConverterPool(
@@ -141,13 +66,19 @@ def render_with_conditions(
     mission_id: str,
     blobs: BlobStore,
     settings: Settings,
+    expected_digest: str = "",
 ) -> bytes:
     """The rendered letter with the general conditions of the mission's firm appended, as
     one .docx; its failures as the activity errors the workflow retries, or not. A template
-    that fails fails before the conditions are read."""
+    that fails fails before the conditions are read. With `expected_digest` (a preview that
+    will be kept), inputs that no longer match it are refused rather than rendered."""
     try:
         letter = render_docx(template, context)
         conditions = load_conditions(mission_id, blobs)
+        if expected_digest and expected_digest != inputs_digest(
+            mission_id, template, context, conditions.sha256
+        ):
+            raise failure("the mission changed during its preview", ErrorType.conflict)
         return letter_with_conditions(letter, conditions, context, hide=(settings.data_dir,))
     except TemplateError as error:
         raise failure(str(error), ErrorType.template_error) from error
@@ -176,7 +107,12 @@ class DocumentActivities:
         with heartbeating():
             template, context = load_letter_context(request, self.blobs)
             docx = render_with_conditions(
-                template, context, request.mission_id, self.blobs, self.settings
+                template,
+                context,
+                request.mission_id,
+                self.blobs,
+                self.settings,
+                expected_digest=request.inputs_digest,
             )
         write_scratch(request.scratch_name, docx)
         return request.scratch_name

@@ -303,6 +303,10 @@ class RenderInput:
     scratch_name: str
     # The letter's date, from the workflow's clock so a retry renders the same letter.
     letter_date: str
+    # A preview's: the digest of the inputs the caller saw (domain/letter_previews.py). The
+    # render refuses (Conflict) if what it reads differs, so a PDF is never kept under a digest
+    # it was not made from. Empty for the mission's real letters.
+    inputs_digest: str = ""
 
 
 @dataclass

@@ -412,3 +412,14 @@ class Amendment(SQLModel, table=True):
     signature_id: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class LetterPreview(SQLModel, table=True):
+    """A mission's last letter preview: its PDF in the blob store, and the digest of all that
+    went into it (domain/letter_previews.py). An unchanged mission's next preview is that PDF."""
+
+    mission_id: str = Field(foreign_key="mission.id", primary_key=True, max_length=40)
+    firm_id: str = Field(foreign_key="firm.id", index=True, max_length=40)
+    inputs_digest: str = Field(max_length=64)
+    pdf_sha256: str = Field(max_length=64)
+    made_at: datetime = Field(default_factory=utcnow)

@@ -25,7 +25,8 @@ from api.schemas import (
     SignatureCreated,
     SignatureIn,
 )
-from api.services.missions import _audited, _check_letter_inputs, run_preview
+from api.services.letter_previews import run_preview
+from api.services.missions import _audited, _check_letter_inputs
 from api.services.sessions import reading
 from contracts.messages import (
     AmendmentCancel,
@@ -210,7 +211,7 @@ async def preview_letter(
         # UTC, as the workflow's clock dates the real letter.
         letter_date=datetime.now(UTC).date().isoformat(),
     )
-    return await run_preview(temporal, AmendmentPreviewWorkflow.run, request, preview_id)
+    return await run_preview(temporal, AmendmentPreviewWorkflow.run, request)
 
 
 async def generate_letter(

@@ -8,12 +8,10 @@ workflow works: its activities write the mission's rows meanwhile.
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, func, select
@@ -36,10 +34,9 @@ from api.schemas import (
     TerminationCreated,
     TerminationIn,
 )
-from api.services.sessions import in_session, in_thread, reading
+from api.services.letter_previews import InputsChanged, preview_pdf
+from api.services.sessions import in_session, reading
 from contracts.messages import (
-    MISSIONS_QUEUE,
-    AmendmentRenderInput,
     CancelRequest,
     LetterRequest,
     LineChange,
@@ -68,9 +65,7 @@ from domain.models import (
     new_id,
 )
 from domain.queries import firm_clock
-from domain.settings import get_settings
 from workflows.mission import MissionWorkflow
-from workflows.preview import LetterPreviewWorkflow
 
 
 @dataclass(frozen=True)
@@ -298,44 +293,24 @@ def _preview_input(
 async def preview_letter(
     temporal: TemporalClient, staff: Caller, mission_id: str, body: PreviewIn
 ) -> bytes:
-    """The letter exactly as it would be generated now, as PDF; nothing is filed or kept."""
-    preview_id = uuid.uuid4().hex
-    request = await reading(
-        partial(
-            _preview_input, staff=staff, mission_id=mission_id, body=body, preview_id=preview_id
+    """The letter exactly as it would be generated now, as PDF; nothing is filed. The mission's
+    last preview is kept, and served again while nothing that goes into it changes."""
+    for attempt in range(2):
+        request = await reading(
+            partial(
+                _preview_input,
+                staff=staff,
+                mission_id=mission_id,
+                body=body,
+                preview_id=uuid.uuid4().hex,
+            )
         )
-    )
-    return await run_preview(temporal, LetterPreviewWorkflow.run, request, preview_id)
-
-
-async def run_preview(
-    temporal: TemporalClient,
-    preview_run: Any,
-    request: RenderInput | AmendmentRenderInput,
-    preview_id: str,
-) -> bytes:
-    """Run a preview workflow (``preview_run``: its run method) and answer the PDF's bytes,
-    its scratch files removed."""
-    try:
-        pdf_name = await temporal.execute_workflow(
-            preview_run, request, id=f"preview-{preview_id}", task_queue=MISSIONS_QUEUE
-        )
-    except Exception as error:
-        raise gateway.as_api_error(error) from error
-    scratch = get_settings().scratch_dir
-    return await in_thread(
-        partial(_take_scratch, scratch / pdf_name, scratch / request.scratch_name)
-    )
-
-
-def _take_scratch(pdf: Path, *leftovers: Path) -> bytes:
-    """The preview's bytes, its scratch files removed."""
-    try:
-        return pdf.read_bytes()
-    finally:
-        for leftover in (pdf, *leftovers):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
+        try:
+            return await preview_pdf(temporal, staff.firm, request)
+        except InputsChanged as changed:
+            if attempt == 1:
+                raise ApiError(409, "conflict", f"{changed}; preview it again") from changed
+    raise AssertionError("unreachable")
 
 
 def _letter_mission(session: Session, staff: Caller, mission_id: str, body: LetterIn) -> Mission:

@@ -105,7 +105,7 @@ async def renewed(env: WorkflowEnvironment) -> Handle:
     notice in time and it ends with 2028."""
     handle = await signed_tacit(env, "renewed")
     await sleep_until(env, datetime(2028, 3, 1, tzinfo=UTC))
-    latest = env.client.get_workflow_handle_for(MissionWorkflow.run, handle.id)
+    latest = env.client.get_workflow_handle(handle.id)
     await latest.execute_update(
         MissionWorkflow.terminate,
         TerminationRequest("client", "déménagement", "2028-03-01", "staff-1"),
@@ -252,7 +252,7 @@ async def continued_as_new(env: WorkflowEnvironment) -> Handle:
     )
     await to_awaiting_signature(handle)
     await env.sleep(timedelta(days=12))
-    latest = env.client.get_workflow_handle_for(MissionWorkflow.run, handle.id)
+    latest = env.client.get_workflow_handle(handle.id)
     await latest.signal(MissionWorkflow.signature_event, SignatureEvent("e1", "done"))
     return handle  # the first run's history, which ends in continue-as-new
 

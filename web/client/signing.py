@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from anyio import to_thread
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.missions_view import missions_out
 from api.services.portal import shared_folder_ids
@@ -50,12 +50,26 @@ def letters_to_sign(session: Session, client_id: str) -> list[LetterToSign]:
     representatives = session.exec(
         select(Representative.email).where(Representative.client_id == client_id)
     ).all()
+    views = [
+        mission
+        for mission in missions_out(session, missions)
+        if mission.signature is not None and mission.letters
+    ]
+    latest = {mission.id: max(mission.letters, key=lambda item: item.version) for mission in views}
+    # The letters' documents in one query, not one per letter.
+    documents = {
+        document.id: document
+        for document in session.exec(
+            select(Document).where(
+                col(Document.id).in_([letter.document_id for letter in latest.values()])
+            )
+        )
+    }
     letters = []
-    for mission in missions_out(session, missions):
-        if mission.signature is None or not mission.letters:
-            continue
-        letter = max(mission.letters, key=lambda item: item.version)
-        document = session.get(Document, letter.document_id)
+    for mission in views:
+        assert mission.signature is not None
+        letter = latest[mission.id]
+        document = documents.get(letter.document_id)
         emails = tuple(
             str(signer.get("email", "")).lower()
             for signer in mission.signature.signers

@@ -16,6 +16,7 @@ STATUS: dict[str, str] = {
     MissionStatus.declined: "Refusée",
     MissionStatus.expired: "Expirée",
     MissionStatus.cancelled: "Annulée",
+    MissionStatus.terminated: "Résiliée",
 }
 
 REQUEST_STATUS: dict[str, str] = {
@@ -32,6 +33,7 @@ WORK_STATUS: dict[str, str] = {
     WorkStatus.open: "À faire",
     WorkStatus.answered: "Répondue",
     WorkStatus.done: "Faite",
+    WorkStatus.cancelled: "Annulée",
 }
 
 SIGNER_STATUS: dict[str, str] = {
@@ -47,6 +49,7 @@ DOCUMENT_KIND: dict[str, str] = {
     "signed_letter": "Lettre signée",
     "audit_trail": "Dossier de preuve",
     "upload": "Envoyé par le client",
+    "renewal_notice": "Avis de reconduction",
 }
 
 LABELS = {

@@ -295,7 +295,8 @@ LETTER_CHOICES = "Choisissez le modèle, le dossier et les deux représentants."
 
 @router.post("/app/missions/{mission_id}/preview")
 async def preview(request: Request, visitor: StaffPage, mission_id: str) -> Response:
-    """The letter as it would be generated now, shown in the page's frame; nothing is kept."""
+    """The letter as it would be generated now, shown in the page's frame; nothing is filed
+    (the mission's last preview is kept, and served again while nothing in it changes)."""
     data = await request.form()
     body = body_of(
         PreviewIn,
