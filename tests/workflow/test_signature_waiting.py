@@ -37,7 +37,7 @@ async def state_after(
     """Skip ``wait`` of workflow time, then the latest run's state once ``until`` holds
     (the activities the timers started may still be finishing)."""
     await env.sleep(wait)
-    latest = env.client.get_workflow_handle(handle.id)
+    latest = env.client.get_workflow_handle(handle.id, result_type=MissionState)
     deadline = asyncio.get_running_loop().time() + 10
     while True:
         state: MissionState = await latest.query(MissionWorkflow.snapshot)
@@ -205,7 +205,7 @@ async def test_a_long_wait_continues_as_new_and_keeps_the_missions_state(
         assert (waited.status, waited.reminders_sent) == ("awaiting_signature", 10)
         assert waited.signers_done == ["client@x.fr"]
         assert waited.letter_document_ids == ["doc-v1"]
-        latest = env.client.get_workflow_handle(handle.id)
+        latest = env.client.get_workflow_handle(handle.id, result_type=MissionState)
         description = await latest.describe()
         assert description.run_id != handle.result_run_id
         assert description.typed_search_attributes.get(MISSION_STATUS) == "awaiting_signature"
