@@ -27,10 +27,13 @@ import json
 import math
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -48,7 +51,9 @@ from contracts.ids import mission_workflow_id
 from contracts.messages import MISSIONS_QUEUE, MissionStart, MissionWorkflowState
 from domain.models import new_id
 from domain.period import add_months
-from tests.e2e.stack import Api, Stack, running_stack
+from domain.settings import Settings
+from sceau_cli import temporal_dev_server
+from tests.e2e.stack import Api, Stack, free_port, running_stack
 from workflows.mission import MissionWorkflow
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -59,6 +64,40 @@ SETUP_SECONDS_PER_MISSION = 12.0
 COPY_SECONDS_PER_MISSION = 0.05
 # Workflows started (or histories read) at once.
 TEMPORAL_CALLS_AT_ONCE = 50
+
+
+@contextmanager
+def temporal_server(data: Path, pragmas: list[str]) -> Iterator[dict[str, str]]:
+    """With ``pragmas``: the dev server `sceau run` starts, started here with those SQLite
+    pragmas (`sceau run` then uses it); the environment that points the stack at it."""
+    if not pragmas:
+        yield {}
+        return
+    address = f"127.0.0.1:{free_port()}"
+    settings = Settings(data_dir=data, temporal_address=address, temporal_ui_port=free_port())
+    command = temporal_dev_server(settings)
+    for pragma in pragmas:
+        command += ["--sqlite-pragma", pragma]
+    with open(data / "temporal.out", "wb") as output:
+        server = subprocess.Popen(command, stdout=output, stderr=output)
+        try:
+            deadline = time.monotonic() + 60
+            while not asyncio.run(answers(address)):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((data / "temporal.out").read_text()[-2000:])
+                time.sleep(0.5)
+            yield {"SCEAU_TEMPORAL_ADDRESS": address}
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+async def answers(address: str) -> bool:
+    try:
+        await Client.connect(address)
+    except RuntimeError:
+        return False
+    return True
 
 
 def copy_rows(engine: sa.Engine, template: str, count: int) -> list[tuple[str, dict[str, Any]]]:
@@ -256,6 +295,13 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (SCEAU_WORKERS)")
+    parser.add_argument(
+        "--temporal-pragma",
+        action="append",
+        default=[],
+        help="a SQLite pragma for Temporal's dev server, e.g. journal_mode=wal (repeatable)",
+    )
     parser.add_argument(
         "--setup-seconds",
         type=float,
@@ -266,7 +312,13 @@ def main() -> None:
     real = max(1, min(args.real, args.missions))
     with tempfile.TemporaryDirectory() as directory:
         data = Path(directory)
-        with database(args.sqlite, data) as url, running_stack(data, url) as stack:
+        with (
+            database(args.sqlite, data) as url,
+            temporal_server(data, args.temporal_pragma) as temporal_env,
+            running_stack(
+                data, url, extra_env={**temporal_env, "SCEAU_WORKERS": str(args.workers)}
+            ) as stack,
+        ):
             engine = sa.create_engine(url)
             staff = Api(stack.api, stack.demo["staff_token"])
             folders = staff.get(f"/v1/clients/{stack.demo['client_id']}/folders")
@@ -352,6 +404,9 @@ def main() -> None:
         "missions_per_minute": (
             round(len(ids) / max(seconds, 1e-9) * 60, 1) if done and seconds > 0 else math.nan
         ),
+        "database": "sqlite" if args.sqlite else "postgresql",
+        "workers": args.workers,
+        "temporal_pragmas": args.temporal_pragma,
         "load_average": [round(load, 2) for load in os.getloadavg()],
     }
     for name, value in result.items():
