@@ -319,6 +319,7 @@ def main() -> None:
                 data, url, extra_env={**temporal_env, "SCEAU_WORKERS": str(args.workers)}
             ) as stack,
         ):
+            temporal = temporal_env.get("SCEAU_TEMPORAL_ADDRESS", stack.temporal)
             engine = sa.create_engine(url)
             staff = Api(stack.api, stack.demo["staff_token"])
             folders = staff.get(f"/v1/clients/{stack.demo['client_id']}/folders")
@@ -349,7 +350,7 @@ def main() -> None:
                     {"id": ids[0]},
                 ).scalar_one()
             copies = copy_rows(engine, ids[0], args.missions - real)
-            asyncio.run(start_copies(stack.temporal, copies, int(seq), at.astimezone(UTC)))
+            asyncio.run(start_copies(temporal, copies, int(seq), at.astimezone(UTC)))
             ids += [mission_id for mission_id, _ in copies]
             copied = time.perf_counter() - started - setup
             wait = (at - datetime.now(UTC)).total_seconds()
@@ -383,7 +384,7 @@ def main() -> None:
                     break
                 time.sleep(0.5)
             seconds = (datetime.now(UTC) - at).total_seconds()
-            found = asyncio.run(histories(stack.temporal, ids))
+            found = asyncio.run(histories(temporal, ids))
     result: dict[str, Any] = {
         "missions": len(ids),
         "through_the_api": real,
