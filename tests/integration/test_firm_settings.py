@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from activities.work import open_work
 from api.app import create_app
 from domain.db import session_scope
 from domain.enums import Role
@@ -15,6 +17,8 @@ from domain.models import AuditEntry, Firm, Staff
 from domain.tokens import issue_token
 from tests.integration.database import database  # noqa: F401
 from tests.integration.rows import add_firm
+from tests.integration.test_mission_activities import build, session_for
+from tests.integration.test_period_activities import active, opening
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -110,3 +114,33 @@ def test_only_the_firms_admin_changes_them() -> None:
     # The operator creates firms; each firm's own admin sets its day.
     assert call("PATCH", "not-a-token", {"openings_at": "06:00"})[0] == 401
     assert firm_settings(firm_id) == ("Europe/Paris", "00:00", 0)
+
+
+def test_a_running_mission_follows_a_change_from_its_next_wake_up() -> None:
+    """The workflow sleeps until the instants `open_work` answered; the change moves the ones
+    the next `open_work` (at that wake-up) answers."""
+    with session_for() as session:
+        setup = build(session)
+    active(setup)
+    january = open_work(opening(setup, datetime(2024, 1, 1, tzinfo=UTC)))
+    # Paris, midnight: February opens on 31 January at 23:00 UTC.
+    assert january.next_opening == datetime(2024, 1, 31, 23, tzinfo=UTC)
+    token = admin_of(setup.firm_id)
+    status, _ = call("PATCH", token, {"openings_at": "06:00", "work_lead_days": 2})
+    assert status == 200
+    # The mission still wakes at the instant it was given (old settings); from there on, the
+    # new ones: February opened (it now opens on 30 January at 06:00), March opens two days
+    # early at 06:00 in Paris, and the year ends at 06:00.
+    february = open_work(opening(setup, datetime(2024, 1, 31, 23, tzinfo=UTC)))
+    assert (february.tasks, february.information_requests) == (2, 2)
+    assert february.next_opening == datetime(2024, 2, 28, 5, tzinfo=UTC)
+    assert february.period_ends_at == datetime(2025, 1, 1, 5, tzinfo=UTC)
+
+
+def admin_of(firm_id: str) -> str:
+    with session_scope() as session:
+        admin = Staff(firm_id=firm_id, email="admin@b.example", first_name="A", last_name="B")
+        admin.role = Role.admin
+        session.add(admin)
+        session.flush()
+        return issue_token(session, Role.admin, firm_id=firm_id, staff_id=admin.id).value
