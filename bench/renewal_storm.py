@@ -15,8 +15,12 @@ continued as new would carry it: its rows (mission, lines, its period's work) co
 ids, and its workflow started active with the state such a run carries. Every one of them then
 renews as a real one does. The data directory and the database are removed on the way out.
 
+`--temporal-pragma journal_mode=wal --temporal-pragma synchronous=normal` starts Temporal's dev
+server here, as `sceau run` would, with those SQLite pragmas (`sceau run` then uses it): its
+store was the storm's bottleneck (docs/operations.md, "The 1st of January").
+
     .venv/bin/python bench/renewal_storm.py [--missions 50] [--real 8] [--concurrency 4]
-        [--sqlite]
+        [--sqlite] [--workers 1] [--temporal-pragma PRAGMA=VALUE ...]
 """
 
 from __future__ import annotations
