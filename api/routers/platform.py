@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from api.deps import DbSession, FirmAdmin, FirmStaff, Operator, firm_row
 from api.errors import ApiError, conflict, not_found
@@ -45,7 +45,7 @@ def create_firm(body: FirmIn, session: DbSession, _: Operator) -> FirmCreated:
     )
 
 
-def _firm(session: DbSession, firm_id: str) -> Firm:
+def _firm(session: Session, firm_id: str) -> Firm:
     firm = session.get(Firm, firm_id)
     if firm is None:
         raise not_found(f"firm {firm_id}")
