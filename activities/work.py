@@ -44,7 +44,10 @@ def create_work(mission_id: str) -> WorkCreated:
 
 def _insert_missing(session: Session, mission: Mission, planned: Iterable[PlannedWork]) -> None:
     """Each item whose key is not there yet; a retry inserts nothing more."""
-    existing = set(session.exec(select(WorkItem.key).where(WorkItem.mission_id == mission.id)))
+    planned = list(planned)
+    # Only the keys asked about: a mission renewed for years holds every year's work.
+    keys = [item.key for item in planned]
+    existing = set(session.exec(select(WorkItem.key).where(col(WorkItem.key).in_(keys))))
     for item in planned:
         if item.key in existing:
             continue
@@ -69,9 +72,7 @@ def open_work(request: OpenWorkInput) -> WorkOpened:
     when the next one opens and when the period ends. ``as_of`` comes from the workflow, so
     a retry opens exactly the same slices, and the keys make it insert nothing twice."""
     with session_scope() as session:
-        mission = session.get(Mission, request.mission_id)
-        if mission is None:
-            raise not_found(f"mission {request.mission_id}")
+        mission, firm, client = _mission_firm_client(session, request.mission_id)
         renewal, notice_months = request.renewal, request.notice_months
         if request.period_start and request.period_end:
             start = date.fromisoformat(request.period_start)
@@ -82,9 +83,6 @@ def open_work(request: OpenWorkInput) -> WorkOpened:
             renewal, notice_months = mission.renewal, mission.notice_months
         else:
             raise not_found(f"the period of mission {request.mission_id}")
-        firm, client = session.get(Firm, mission.firm_id), session.get(Client, mission.client_id)
-        if firm is None or client is None:
-            raise not_found("the mission's firm or client")
         clock = firm_clock(firm)
         # Each slice from the lines in force on its first day: a signed amendment's from its
         # effective date, the work already created staying as it is.
@@ -110,6 +108,20 @@ def open_work(request: OpenWorkInput) -> WorkOpened:
         renewal=renewal,
         notice_months=notice_months,
     )
+
+
+def _mission_firm_client(session: Session, mission_id: str) -> tuple[Mission, Firm, Client]:
+    """The mission with its firm and client, in one round trip: at the 1st of January
+    thousands of missions open their work in the same minute."""
+    row = session.exec(
+        select(Mission, Firm, Client)
+        .join(Firm, col(Firm.id) == col(Mission.firm_id))
+        .join(Client, col(Client.id) == col(Mission.client_id))
+        .where(Mission.id == mission_id)
+    ).first()
+    if row is None:
+        raise not_found(f"mission {mission_id}")
+    return row
 
 
 @activity.defn(name=Activities.end_work)

@@ -57,6 +57,10 @@ Money = Annotated[
 Amount = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
 MonthDay = Annotated[str, BeforeValidator(lambda v: parse_month_day(str(v)))]
 TimeZone = Annotated[str, AfterValidator(valid_time_zone), Field(max_length=60)]
+# The time of day (HH:MM, 24 h) at which a firm's day begins: its openings and renewals run then.
+OpeningsAt = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+# Days before each slice of a line's frequency that its work opens.
+LeadDays = Annotated[int, Field(ge=0, le=60)]
 
 
 # Control characters: C0 (CR and LF among them), DEL and C1. A name holding one broke the
@@ -110,8 +114,8 @@ class FirmIn(Strict):
     # When the firm's day begins: periods open and end at this time (HH:MM) of its time zone; work
     # opens `work_lead_days` before each period of a line's frequency.
     time_zone: TimeZone = "Europe/Paris"
-    openings_at: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "00:00"
-    work_lead_days: Annotated[int, Field(ge=0, le=60)] = 0
+    openings_at: OpeningsAt = "00:00"
+    work_lead_days: LeadDays = 0
 
 
 class FirmCreated(BaseModel):
@@ -120,6 +124,33 @@ class FirmCreated(BaseModel):
     admin_token: str
     # When the token stops working (SCEAU_TOKEN_DAYS); null: valid until revoked.
     admin_token_expires_at: datetime | None
+
+
+class FirmSettings(BaseModel):
+    """When the firm's day begins: its time zone, the time its openings and renewals run, and
+    how many days early each slice's work opens."""
+
+    time_zone: str
+    openings_at: str
+    work_lead_days: int
+
+
+class FirmSettingsIn(Strict):
+    """The settings to change; those left out keep their value. A running mission follows them
+    from its next wake-up (the instant it sleeps until was worked out with the old ones)."""
+
+    time_zone: TimeZone | None = None
+    openings_at: OpeningsAt | None = None
+    work_lead_days: LeadDays | None = None
+
+    @model_validator(mode="after")
+    def _something_given(self) -> FirmSettingsIn:
+        if not self.model_fields_set:
+            raise ValueError("give at least one of time_zone, openings_at, work_lead_days")
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null; leave it out to keep its value")
+        return self
 
 
 class StaffIn(Strict):

@@ -1,13 +1,21 @@
-"""Platform and firm set-up: firms (operator) and staff (firm admin)."""
+"""Platform and firm set-up: firms (operator), the firm's time settings and staff (firm admin)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from api.deps import DbSession, FirmAdmin, Operator, firm_row
-from api.errors import ApiError, conflict
-from api.schemas import Created, FirmCreated, FirmIn, StaffIn, TokensRevoked
+from api.deps import DbSession, FirmAdmin, FirmStaff, Operator, firm_row
+from api.errors import ApiError, conflict, not_found
+from api.schemas import (
+    Created,
+    FirmCreated,
+    FirmIn,
+    FirmSettings,
+    FirmSettingsIn,
+    StaffIn,
+    TokensRevoked,
+)
 from domain.enums import Role
 from domain.models import Firm, Staff
 from domain.tokens import issue_token, revoke_tokens
@@ -35,6 +43,38 @@ def create_firm(body: FirmIn, session: DbSession, _: Operator) -> FirmCreated:
         admin_token=token.value,
         admin_token_expires_at=token.expires_at,
     )
+
+
+def _firm(session: Session, firm_id: str) -> Firm:
+    firm = session.get(Firm, firm_id)
+    if firm is None:
+        raise not_found(f"firm {firm_id}")
+    return firm
+
+
+def _settings(firm: Firm) -> FirmSettings:
+    return FirmSettings(
+        time_zone=firm.time_zone, openings_at=firm.openings_at, work_lead_days=firm.work_lead_days
+    )
+
+
+@router.get("/firm/settings", response_model=FirmSettings)
+def read_firm_settings(session: DbSession, member: FirmStaff) -> FirmSettings:
+    """When the firm's day begins: the plan's dates and the missions' renewals follow it."""
+    return _settings(_firm(session, member.firm))
+
+
+@router.patch("/firm/settings", response_model=FirmSettings)
+def change_firm_settings(
+    body: FirmSettingsIn, session: DbSession, admin: FirmAdmin
+) -> FirmSettings:
+    """Change the firm's time zone, openings time or lead days; those left out keep their
+    value, and the audit log keeps each change. A running mission follows the new settings
+    from its next wake-up: the instant it sleeps until now was worked out with the old ones."""
+    firm = _firm(session, admin.firm)
+    for name, value in body.model_dump(exclude_unset=True).items():
+        setattr(firm, name, value)
+    return _settings(firm)
 
 
 @router.post("/staff", status_code=201, response_model=Created)
