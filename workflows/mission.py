@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from contracts.statuses import TERMINAL_STATUSES
 
+from workflows.notifications import Outbox
 from workflows.signature_wait import SignatureWait
 
 # How long a new workflow waits for the update that started it to record a first status.
@@ -42,6 +43,8 @@ class MissionWorkflow(SignatureWait):
         self.turn = asyncio.Lock()
         # Set by a renewal: the loop continues as new once the handlers' lock is free.
         self.continue_now = False
+        # The e-mails this run is sending, beside its own steps (workflows/notifications.py).
+        self.mail = Outbox(self.state)
 
     @workflow.run
     async def run(self, start: MissionStart) -> MissionState:
@@ -78,6 +81,7 @@ class MissionWorkflow(SignatureWait):
                 if deadline is not None and workflow.now() >= deadline:
                     await self._deadline_passed()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self.mail.all_sent()
         return self.snapshot()
 
     # --- signals: the cancel here, the provider's events in SignatureWait -------------------

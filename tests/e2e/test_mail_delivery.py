@@ -1,0 +1,115 @@
+"""The workflow's e-mails through the running stack: `sceau run`'s SMTP catcher keeps each
+message under <data dir>/mail/, as a person's mailbox would."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from email.message import EmailMessage
+
+import httpx
+import pytest
+
+from tests.browser.mailbox import body, link_in, mail_files, new_mail_to, read
+from tests.e2e.missions import open_year
+from tests.e2e.stack import Api, Stack, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def new_messages(stack: Stack, seen: set[str], subject: str) -> list[EmailMessage]:
+    """The messages caught since ``seen`` whose subject starts with ``subject``."""
+    caught = (read(stack.data_dir / "mail" / name) for name in sorted(mail_files(stack) - seen))
+    return [message for message in caught if str(message["Subject"]).startswith(subject)]
+
+
+def test_a_letter_sent_for_signature_mails_each_signer_one_working_link(
+    stack: Stack, staff: Api
+) -> None:
+    email = f"claire-{secrets.token_hex(3)}@mail.example"
+    client = staff.post(
+        "/v1/clients",
+        {
+            "name": f"Fromagerie Vidal {secrets.token_hex(2)}",
+            "legal_form": "SARL",
+            "siren": "552100554",
+            "address": "2 rue Mercière, 69002 Lyon",
+            "activity": "Fromagerie",
+            "representatives": [
+                {"first_name": "Claire", "last_name": "Vidal", "title": "Gérante", "email": email}
+            ],
+        },
+        expect=201,
+    )
+    staff.post(f"/v1/clients/{client['id']}/portal-users", {"email": email}, expect=201)
+    folders = staff.get(f"/v1/clients/{client['id']}/folders")
+    shared = next(f["id"] for f in folders if f["shared_with_client"])
+    start, end = open_year()
+    mission = staff.post(
+        "/v1/missions",
+        {
+            "client_id": client["id"],
+            "name": "Tenue 2026",
+            "period_start": start.isoformat(),
+            "period_end": end.isoformat(),
+            "frequency": "monthly",
+            "lines": [{"service_id": stack.demo["service_ids"]["TENUE"]}],
+        },
+        expect=201,
+    )
+    staff.post(
+        f"/v1/missions/{mission['id']}/letter",
+        {
+            "template_id": "default",
+            "folder_id": shared,
+            "firm_representative_id": stack.demo["staff_id"],
+            "client_representative_id": client["representatives"][0]["id"],
+        },
+        expect=201,
+    )
+    seen = mail_files(stack)
+    started = staff.post(f"/v1/missions/{mission['id']}/signature", {}, expect=202)
+
+    letter = new_mail_to(stack, f"Claire Vidal <{email}>", seen)
+    assert str(letter["Subject"]) == "Lettre de mission à signer : Tenue 2026"
+    link = link_in(letter, "/signer/")
+    assert link.startswith(f"{stack.provider}/signer/{started['provider_request_id']}")
+    page = httpx.get(link, timeout=30)
+    assert page.status_code == 200
+    assert "Signer" in page.text
+    # The firm's representative gets theirs too; a moment later, still one message each.
+    time.sleep(3)
+    to_sign = new_messages(stack, seen, "Lettre de mission à signer : Tenue 2026")
+    recipients = sorted(str(message["To"]).lower() for message in to_sign)
+    assert len(recipients) == len(set(recipients)) == 2, recipients
+    assert any(email in recipient for recipient in recipients)
+
+    # Both sign: the signed letter, in the shared folder, is mailed to the client, once.
+    seen = mail_files(stack)
+    signed = httpx.post(f"{stack.provider}/signer/{started['provider_request_id']}/sign")
+    assert signed.is_success, signed.text
+    wait_for(
+        lambda: staff.get(f"/v1/missions/{mission['id']}")["status"] == "active",
+        "the mission to become active",
+        120,
+    )
+    news = wait_for(
+        lambda: new_messages(stack, seen, "Nouveau document disponible") or None,
+        "the signed letter's e-mail",
+        60,
+    )
+    time.sleep(2)
+    news = new_messages(stack, seen, "Nouveau document disponible")
+    assert [str(message["To"]).lower() for message in news] == [email]
+    assert "/client/documents" in body(news[0])
+    # The year's information requests opened at the signature: one message lists them.
+    asked = wait_for(
+        lambda: (
+            new_messages(stack, seen, "Nouvelle demande d'informations")
+            or new_messages(stack, seen, "1")
+            or None
+        ),
+        "the information requests' e-mail",
+        60,
+    )
+    assert all(email in str(message["To"]).lower() for message in asked)
