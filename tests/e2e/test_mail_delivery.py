@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.browser.mailbox import body, link_in, mail_files, new_mail_to, read
-from tests.e2e.missions import open_year
+from tests.browser.world import mission_with_letter, new_client
 from tests.e2e.stack import Api, Stack, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -26,52 +26,16 @@ def new_messages(stack: Stack, seen: set[str], subject: str) -> list[EmailMessag
 def test_a_letter_sent_for_signature_mails_each_signer_one_working_link(
     stack: Stack, staff: Api
 ) -> None:
-    email = f"claire-{secrets.token_hex(3)}@mail.example"
-    client = staff.post(
-        "/v1/clients",
-        {
-            "name": f"Fromagerie Vidal {secrets.token_hex(2)}",
-            "legal_form": "SARL",
-            "siren": "552100554",
-            "address": "2 rue Mercière, 69002 Lyon",
-            "activity": "Fromagerie",
-            "representatives": [
-                {"first_name": "Claire", "last_name": "Vidal", "title": "Gérante", "email": email}
-            ],
-        },
-        expect=201,
-    )
-    staff.post(f"/v1/clients/{client['id']}/portal-users", {"email": email}, expect=201)
-    folders = staff.get(f"/v1/clients/{client['id']}/folders")
-    shared = next(f["id"] for f in folders if f["shared_with_client"])
-    start, end = open_year()
-    mission = staff.post(
-        "/v1/missions",
-        {
-            "client_id": client["id"],
-            "name": "Tenue 2026",
-            "period_start": start.isoformat(),
-            "period_end": end.isoformat(),
-            "frequency": "monthly",
-            "lines": [{"service_id": stack.demo["service_ids"]["TENUE"]}],
-        },
-        expect=201,
-    )
-    staff.post(
-        f"/v1/missions/{mission['id']}/letter",
-        {
-            "template_id": "default",
-            "folder_id": shared,
-            "firm_representative_id": stack.demo["staff_id"],
-            "client_representative_id": client["representatives"][0]["id"],
-        },
-        expect=201,
-    )
+    email = f"zoe-{secrets.token_hex(3)}@mail.example"
+    # A client with a portal user, the representative who signs: the same person.
+    client = new_client(staff, f"Fromagerie Martin {secrets.token_hex(2)}", email)
+    mission = mission_with_letter(stack, staff, client, client["shared"], send=False, sign=False)
+    name = mission["name"]
     seen = mail_files(stack)
     started = staff.post(f"/v1/missions/{mission['id']}/signature", {}, expect=202)
 
-    letter = new_mail_to(stack, f"Claire Vidal <{email}>", seen)
-    assert str(letter["Subject"]) == "Lettre de mission à signer : Tenue 2026"
+    letter = new_mail_to(stack, f"Zoé Martin <{email}>", seen)
+    assert str(letter["Subject"]) == f"Lettre de mission à signer : {name}"
     link = link_in(letter, "/signer/")
     assert link.startswith(f"{stack.provider}/signer/{started['provider_request_id']}")
     page = httpx.get(link, timeout=30)
@@ -79,7 +43,7 @@ def test_a_letter_sent_for_signature_mails_each_signer_one_working_link(
     assert "Signer" in page.text
     # The firm's representative gets theirs too; a moment later, still one message each.
     time.sleep(3)
-    to_sign = new_messages(stack, seen, "Lettre de mission à signer : Tenue 2026")
+    to_sign = new_messages(stack, seen, f"Lettre de mission à signer : {name}")
     recipients = sorted(str(message["To"]).lower() for message in to_sign)
     assert len(recipients) == len(set(recipients)) == 2, recipients
     assert any(email in recipient for recipient in recipients)

@@ -66,18 +66,23 @@ async def finish(env: WorkflowEnvironment, handle: WorkflowHandle) -> MissionSta
     return result
 
 
+async def signed_through(env: WorkflowEnvironment, recorder: Recorder) -> MissionState:
+    """A mission requested by the client, sent for signature, signed, run to its end."""
+    queue = f"missions-{uuid.uuid4()}"
+    async with worker(env, recorder, queue):
+        handle = await requested(env, queue)
+        await to_awaiting_signature(handle)
+        await handle.signal(MissionWorkflow.signature_event, SignatureEvent("e1", "done"))
+        return await finish(env, handle)
+
+
 async def test_each_occasion_mails_once_though_sends_are_retried(
     env: WorkflowEnvironment,
 ) -> None:
     # The first three sends reach the relay, then their worker dies before it reports.
     recorder = with_requests()
     recorder.mail.fail_after_sending = 3
-    queue = f"missions-{uuid.uuid4()}"
-    async with worker(env, recorder, queue):
-        handle = await requested(env, queue)
-        await to_awaiting_signature(handle)
-        await handle.signal(MissionWorkflow.signature_event, SignatureEvent("e1", "done"))
-        final = await finish(env, handle)
+    final = await signed_through(env, recorder)
     assert final.status == "completed"
     kinds = Counter(occasion.kind for occasion in recorder.mail.occasions)
     # The request, the letter, the signed letter shared, and each month's request.
@@ -102,12 +107,7 @@ async def test_each_occasion_mails_once_though_sends_are_retried(
 async def test_a_relay_out_of_reach_is_retried_and_sends_once(env: WorkflowEnvironment) -> None:
     recorder = Recorder()
     recorder.mail.relay_down_for = 2
-    queue = f"missions-{uuid.uuid4()}"
-    async with worker(env, recorder, queue):
-        handle = await requested(env, queue)
-        await to_awaiting_signature(handle)
-        await handle.signal(MissionWorkflow.signature_event, SignatureEvent("e1", "done"))
-        final = await finish(env, handle)
+    final = await signed_through(env, recorder)
     assert final.status == "completed"
     # The request, each signer's letter, the signed letter: each on its third attempt, once.
     assert sorted(recorder.mail.sent) == sorted(recorder.mail.attempts)
@@ -119,12 +119,7 @@ async def test_a_refused_message_never_holds_up_nor_fails_the_mission(
 ) -> None:
     recorder = with_requests()
     recorder.mail.relay_refuses = True
-    queue = f"missions-{uuid.uuid4()}"
-    async with worker(env, recorder, queue):
-        handle = await requested(env, queue)
-        await to_awaiting_signature(handle)
-        await handle.signal(MissionWorkflow.signature_event, SignatureEvent("e1", "done"))
-        final = await finish(env, handle)
+    final = await signed_through(env, recorder)
     assert final.status == "completed"
     assert recorder.statuses[-1] == "completed"
     assert recorder.mail.sent == []
