@@ -91,6 +91,7 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
         "workflows.periods",
         "workflows.letter_pdf",
         "workflows.policies",
+        "workflows.notifications",
     )
 )
 
