@@ -110,6 +110,7 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
         "workflows.letter_pdf",
         "workflows.policies",
         "workflows.amendments",
+        "workflows.notifications",
     )
 )
 

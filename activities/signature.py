@@ -215,7 +215,8 @@ class SignatureActivities:
         inputs = await asyncio.to_thread(_signature_inputs, request, self.blobs)
         existing: SignatureRequest | None = inputs["existing"]
         if existing is not None:
-            return SignatureStarted(existing.id, existing.provider_request_id, existing.status)
+            started = SignatureStarted(existing.id, existing.provider_request_id, existing.status)
+            return await self._with_links(started, existing.provider)
         settings = self.settings
         reminders = None
         if settings.signature_reminders_by == "provider":
@@ -257,7 +258,22 @@ class SignatureActivities:
                         authentication_mode=settings.yousign_authentication_mode,
                     )
                 await client.activate(created["id"])
-        return await asyncio.to_thread(_save_signature, request, created["id"], inputs["signers"])
+        started = await asyncio.to_thread(
+            _save_signature, request, created["id"], inputs["signers"]
+        )
+        return await self._with_links(started, request.provider)
+
+    async def _with_links(self, started: SignatureStarted, provider: str) -> SignatureStarted:
+        """``started`` with each signer's signing link, by e-mail, for the workflow to mail
+        (a signer whose turn has not come yet has none)."""
+        with provider_failures():
+            signers = await self._provider(provider).signers(started.provider_request_id)
+        started.signing_links = {
+            str((signer.get("info") or {}).get("email", "")): str(signer["signature_link"])
+            for signer in signers
+            if signer.get("signature_link")
+        }
+        return started
 
     @activity.defn(name=Activities.cancel_signature)
     async def cancel_signature(self, request: CancelSignatureInput) -> None:

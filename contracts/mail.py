@@ -33,6 +33,9 @@ class MailKind(StrEnum):
     # To the firm's staff: a signer declined the letter, or it expired unsigned.
     letter_declined = "letter_declined"
     letter_expired = "letter_expired"
+    # To a consumer client: the notice of the coming tacit renewal (Code de la consommation,
+    # art. L215-1), filed in the client's shared folder and e-mailed once per renewal.
+    renewal_notice = "renewal_notice"
 
 
 @dataclass
@@ -64,6 +67,11 @@ class MailInput:
     # letter_declined: who declined, and why.
     signer_name: str = ""
     reason: str = ""
+    # renewal_notice: the period's last day, the next period, the last day to refuse it.
+    period_end: str = ""
+    next_period_start: str = ""
+    next_period_end: str = ""
+    refuse_by: str = ""
 
 
 @dataclass
@@ -77,7 +85,7 @@ class MailOccasion:
     ``signed_key("signed_letter", mission, version)``); information_request — mission_id
     (its open requests); service_request — service_request_id; letter_declined —
     mission_id, letter_version, signer_email, reason; letter_expired — mission_id,
-    letter_version, expires_on.
+    letter_version, expires_on; renewal_notice — document_id (the notice filed).
     """
 
     kind: str

@@ -87,6 +87,9 @@ class SignatureStarted:
     signature_id: str
     provider_request_id: str
     status: str
+    # Each signer's signing link, by e-mail, as the provider gave them: the workflow e-mails
+    # them (empty in histories recorded before).
+    signing_links: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -194,6 +197,9 @@ class MissionWorkflowState:
     termination: Termination | None = None
     # The amendment in progress, one at a time (workflows/amendments.py).
     amendment: AmendmentInProgress | None = None
+    # Whether the mission sends its e-mails (the `mail-notifications` patch; None: not
+    # decided yet). Decided the first time a message is due, kept for the mission's life.
+    mail_notifications: bool | None = None
 
 
 @dataclass

@@ -182,6 +182,26 @@ def letter_expired(mail: MailInput, link: str) -> MailText:
     )
 
 
+def renewal_notice(mail: MailInput, link: str) -> MailText:
+    require(mail, "mission_name", "period_end", "next_period_start", "next_period_end")
+    require(mail, "refuse_by", "link")
+    mission, firm = one_line(mail.mission_name), sender(mail)
+    return MailText(
+        subject=f"Reconduction de votre mission : {mission}",
+        body=body(
+            greeting(mail),
+            f"Votre mission « {mission} » arrive à son terme le {french_date(mail.period_end)}. "
+            "Sauf refus de votre part, elle sera reconduite tacitement pour la période du "
+            f"{french_date(mail.next_period_start)} au {french_date(mail.next_period_end)}.",
+            "Vous pouvez refuser cette reconduction en nous le faisant savoir au plus tard le "
+            f"{french_date(mail.refuse_by)} (article L215-1 du Code de la consommation).",
+            f"L'avis de reconduction est dans votre espace client :\n{link}",
+            f"Cordialement,\n{firm}",
+            AUTOMATIC,
+        ),
+    )
+
+
 BUILDERS: dict[str, Callable[[MailInput, str], MailText]] = {
     MailKind.letter_to_sign: letter_to_sign,
     MailKind.document_shared: document_shared,
@@ -189,6 +209,7 @@ BUILDERS: dict[str, Callable[[MailInput, str], MailText]] = {
     MailKind.service_request: service_request,
     MailKind.letter_declined: letter_declined,
     MailKind.letter_expired: letter_expired,
+    MailKind.renewal_notice: renewal_notice,
 }
 
 

@@ -24,12 +24,14 @@ from domain.models import (
     Folder,
     Mission,
     PortalUser,
+    Representative,
     Service,
     ServiceRequest,
     SignatureRequest,
     Staff,
     WorkItem,
 )
+from domain.period import last_day_to_refuse, next_period
 
 # The pages each message links to (web/ serves them).
 CLIENT_DOCUMENTS = "/client/documents"
@@ -246,6 +248,48 @@ def service_request(session: Session, occasion: MailOccasion) -> list[MailInput]
     ]
 
 
+def renewal_notice(session: Session, occasion: MailOccasion) -> list[MailInput]:
+    """The consumer's notice of the coming renewal, to whoever of the client has an e-mail:
+    its portal users, else its representatives; nobody when none has one."""
+    notice = session.get(Document, occasion.document_id)
+    if notice is None or notice.mission_id is None:
+        raise UnknownOccasion(f"renewal notice {occasion.document_id}")
+    mission, firm, client = _mission(session, notice.mission_id)
+    if mission.period_start is None or mission.period_end is None:
+        raise UnknownOccasion(f"the period of mission {mission.id}")
+    following = next_period(mission.period_start, mission.period_end)
+    recipients = [
+        (user.id, user.email, full_name(user.first_name, user.last_name))
+        for user in _portal_users(session, client.id)
+    ] or [
+        (rep.id, rep.email, full_name(rep.first_name, rep.last_name))
+        for rep in session.exec(
+            select(Representative)
+            .where(Representative.client_id == client.id, Representative.email != "")
+            .order_by(col(Representative.email))
+        )
+    ]
+    return [
+        MailInput(
+            idempotency_key=mail_key(MailKind.renewal_notice, notice.id, recipient_id),
+            kind=MailKind.renewal_notice,
+            to_email=email,
+            to_name=name,
+            firm_name=firm.name,
+            client_name=client.name,
+            mission_id=mission.id,
+            mission_name=mission.name,
+            document_name=notice.name,
+            link=CLIENT_DOCUMENTS,
+            period_end=mission.period_end.isoformat(),
+            next_period_start=following[0].isoformat(),
+            next_period_end=following[1].isoformat(),
+            refuse_by=last_day_to_refuse(mission.period_end, mission.notice_months).isoformat(),
+        )
+        for recipient_id, email, name in recipients
+    ]
+
+
 OCCASIONS: dict[str, Callable[[Session, MailOccasion], list[MailInput]]] = {
     MailKind.letter_to_sign: letter_to_sign,
     MailKind.document_shared: document_shared,
@@ -253,6 +297,7 @@ OCCASIONS: dict[str, Callable[[Session, MailOccasion], list[MailInput]]] = {
     MailKind.service_request: service_request,
     MailKind.letter_declined: lambda s, o: to_firm_signer(s, o, MailKind.letter_declined),
     MailKind.letter_expired: lambda s, o: to_firm_signer(s, o, MailKind.letter_expired),
+    MailKind.renewal_notice: renewal_notice,
 }
 
 

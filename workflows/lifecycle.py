@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.errors import ErrorType, invalid
+    from contracts.mail import MailKind, MailOccasion
     from contracts.messages import (
         Activities,
         ChangeLineInput,
@@ -36,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts.statuses import LETTER_EDITABLE_STATUSES
 
 from workflows.letter_pdf import render_letter_pdf
+from workflows.notifications import Outbox
 from workflows.policies import RETRY_UNTIL_DONE, RETRY_WHILE_CALLER_WAITS, STEP_TIMEOUT
 
 
@@ -53,6 +55,8 @@ class MissionLifecycle:
     start: MissionStart
     state: MissionWorkflowState
     turn: asyncio.Lock
+    # The e-mails the run is sending (workflows/notifications.py).
+    mail: Outbox
 
     # --- queries -----------------------------------------------------------------------
 
@@ -76,6 +80,11 @@ class MissionLifecycle:
         async with self.turn:
             if self.state.status is None:
                 await self._transition("requested", opened.by, "service request from the client")
+                self.mail.post(
+                    MailOccasion(
+                        MailKind.service_request, service_request_id=opened.service_request_id
+                    )
+                )
             return self.snapshot()
 
     @open_request.validator
@@ -257,6 +266,7 @@ class MissionLifecycle:
     async def _continue_as_new(self) -> None:
         # An update still running would be lost with this run: let each one finish first.
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self.mail.all_sent()
         workflow.logger.info("continuing as new after %d runs", self.state.runs)
         carried = dataclasses.replace(
             self.state,

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts.statuses import TERMINAL_STATUSES
 
 from workflows.amendments import MissionAmendments
+from workflows.notifications import Outbox
 
 # How long a new workflow waits for the update that started it to record a first status.
 FIRST_STATUS_TIMEOUT = timedelta(hours=1)
@@ -44,6 +45,8 @@ class MissionWorkflow(MissionAmendments):
         self.turn = asyncio.Lock()
         # Set by a renewal: the loop continues as new once the handlers' lock is free.
         self.continue_now = False
+        # The e-mails this run is sending, beside its own steps (workflows/notifications.py).
+        self.mail = Outbox(self.state)
 
     @workflow.run
     async def run(self, start: MissionStart) -> MissionState:
@@ -80,6 +83,7 @@ class MissionWorkflow(MissionAmendments):
                 if deadline is not None and workflow.now() >= deadline:
                     await self._deadline_passed()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self.mail.all_sent()
         return self.snapshot()
 
     # --- signals: the cancel here, the provider's events in SignatureWait -------------------

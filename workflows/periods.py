@@ -17,6 +17,7 @@ from temporalio import workflow
 from temporalio.common import SearchAttributePair
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.mail import MailKind, MailOccasion
     from contracts.messages import (
         DOCUMENT_HEARTBEAT,
         DOCUMENT_TIMEOUT,
@@ -84,6 +85,8 @@ class MissionPeriods(MissionLifecycle):
         self.state.next_opening = opened.next_opening
         self.state.period_ends_at = opened.period_ends_at
         self.state.notice_from, self.state.notice_until = opened.notice_from, opened.notice_until
+        if opened.information_requests:
+            self.mail.post(MailOccasion(MailKind.information_request, self.start.mission_id))
         return opened
 
     # --- the timers of an active mission -------------------------------------------------
@@ -185,13 +188,14 @@ class MissionPeriods(MissionLifecycle):
             result_type=str,
         )
         notice.scratch_name = pdf_name
-        await workflow.execute_activity(
+        document_id = await workflow.execute_activity(
             Activities.file_renewal_notice,
             notice,
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=RETRY_UNTIL_DONE,
             result_type=str,
         )
+        self.mail.post(MailOccasion(MailKind.renewal_notice, document_id=document_id))
 
     # --- termination -------------------------------------------------------------------------
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.ids import signed_key
+    from contracts.mail import MailKind, MailOccasion
     from contracts.messages import (
         Activities,
         CancelSignatureInput,
@@ -72,6 +75,9 @@ class SignatureWait(MissionPeriods):
             )
             self.state.sent_at = self.state.last_heard_at = workflow.now()
             await self._transition("awaiting_signature", ask.by, f"sent to {ask.provider}")
+            self._mail_about_letter(
+                MailKind.letter_to_sign, signing_links=self.state.signature.signing_links
+            )
             return self.state.signature
 
     @request_signature.validator
@@ -117,9 +123,13 @@ class SignatureWait(MissionPeriods):
                     start_to_close_timeout=STEP_TIMEOUT,
                     retry_policy=RETRY_UNTIL_DONE,
                 )
+            self._mail_about_letter(
+                MailKind.letter_declined, signer_email=event.signer_email, reason=event.reason
+            )
         elif event.kind == SignatureEventKind.expired:
             await self._record_signature("expired")
             await self._transition("expired", "provider", event.reason or "expired")
+            self._mail_about_letter(MailKind.letter_expired)
         elif event.kind == SignatureEventKind.canceled:
             await self._record_signature("canceled")
             await self._transition("cancelled", "provider", event.reason or "cancelled")
@@ -149,6 +159,9 @@ class SignatureWait(MissionPeriods):
         )
         self.state.signature.status = "done"
         await self._transition("signed", "signers", "all signers signed")
+        # The signed letter, when filed in a folder shared with the client.
+        signed = signed_key("signed_letter", self.start.mission_id, self.state.letter_version)
+        self._mail_about_letter(MailKind.document_shared, document_key=signed)
         # Work opens period by period, on the workflow's timers; a mission signed before
         # gets all its work at once, as its history says.
         if workflow.patched("work-by-period"):
@@ -210,6 +223,7 @@ class SignatureWait(MissionPeriods):
         if now >= self._expiry():
             await self._cancel_at_provider("signature window expired")
             await self._transition("expired", "sceau", "no signature in time")
+            self._mail_about_letter(MailKind.letter_expired)
             return
         reminder, poll = self._next_reminder(), self._next_poll()
         if reminder is not None and now >= reminder:
@@ -256,4 +270,19 @@ class SignatureWait(MissionPeriods):
         reason = answer.reason or f"{answer.status}, as the provider reported when asked"
         await self._handle_signature_event(
             SignatureEvent(f"poll-{self.state.polls}", answer.status, reason=reason)
+        )
+
+    # --- e-mail ----------------------------------------------------------------------------
+
+    def _mail_about_letter(self, kind: MailKind, **facts: Any) -> None:
+        """Post the e-mail about the current letter (workflows/notifications.py)."""
+        expires_on = self._expiry().date().isoformat() if self.state.sent_at else ""
+        self.mail.post(
+            MailOccasion(
+                kind,
+                mission_id=self.start.mission_id,
+                letter_version=self.state.letter_version,
+                expires_on=expires_on,
+                **facts,
+            )
         )

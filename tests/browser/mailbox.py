@@ -6,6 +6,7 @@ import re
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from email.utils import parseaddr
 from pathlib import Path
 
 from tests.e2e.stack import Stack, wait_for
@@ -23,13 +24,19 @@ def read(path: Path) -> EmailMessage:
     return message
 
 
-def new_mail_to(stack: Stack, to: str, seen: set[str], seconds: float = 30) -> EmailMessage:
-    """The first message to ``to`` among those not in ``seen`` (waits for it to arrive)."""
+def new_mail_to(
+    stack: Stack, to: str, seen: set[str], seconds: float = 30, subject: str = ""
+) -> EmailMessage:
+    """The first message to ``to`` (an address, with or without a name) among those not in
+    ``seen`` whose subject starts with ``subject`` (waits for it to arrive)."""
+    address = parseaddr(to)[1].lower()
 
     def arrived() -> EmailMessage | None:
         for name in sorted(mail_files(stack) - seen):
             message = read(stack.data_dir / "mail" / name)
-            if str(message["To"]).lower() == to.lower():
+            if parseaddr(str(message["To"]))[1].lower() == address and str(
+                message["Subject"]
+            ).startswith(subject):
                 return message
         return None
 

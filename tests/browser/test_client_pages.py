@@ -45,6 +45,27 @@ def sign_in_as_client(visit: Visit, stack: Stack, email: str) -> None:
     expect(page).to_have_url(re.compile(r"/client/$"))
 
 
+def answer_first_request(visit: Visit, answer: str, attached: Path) -> str:
+    """From "Demandes d'informations": the first request answered ("Répondre") with
+    ``answer`` and the file ``attached``; the request's title."""
+    page = visit.page
+    page.get_by_role("navigation").get_by_role("link", name="Demandes d'informations").click()
+    first = page.get_by_role("link", name=re.compile(r"^Répondre")).first
+    expect(first).to_be_visible()
+    visit.shot("information-requests")
+    first.click()
+    title = page.get_by_role("heading", level=1).inner_text()
+    page.get_by_label("Votre réponse").fill(answer)
+    page.get_by_label("Fichiers (facultatif)").set_input_files(str(attached))
+    visit.shot("answer-form")
+    page.get_by_role("button", name="Répondre").click()
+    expect(page.get_by_role("status")).to_have_text("Votre réponse a été envoyée au cabinet.")
+    expect(page.get_by_text(answer)).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text=attached.name)).to_be_visible()
+    visit.shot("answered")
+    return title
+
+
 def test_the_client_sees_shared_letters_signs_and_answers_with_a_file(
     visit: Visit, stack: Stack, missions: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -77,24 +98,10 @@ def test_the_client_sees_shared_letters_signs_and_answers_with_a_file(
     assert href.startswith(f"{stack.provider}/signer/{missions['to_sign']['provider_request_id']}")
     visit.shot("letters")
 
-    page.get_by_role("navigation").get_by_role("link", name="Demandes d'informations").click()
-    first = page.get_by_role("link", name=re.compile(r"^Répondre")).first
-    expect(first).to_be_visible()
-    visit.shot("information-requests")
-    first.click()
-    title = page.get_by_role("heading", level=1).inner_text()
     statement = tmp_path / "releve-janvier.pdf"
     statement.write_bytes(pdf.read_bytes())
-    page.get_by_label("Votre réponse").fill("Voici le relevé de janvier.")
-    page.get_by_label("Fichiers (facultatif)").set_input_files(str(statement))
-    visit.shot("answer-form")
-    page.get_by_role("button", name="Répondre").click()
-
-    expect(page.get_by_role("status")).to_have_text("Votre réponse a été envoyée au cabinet.")
-    expect(page.get_by_text("Voici le relevé de janvier.")).to_be_visible()
-    expect(page.get_by_role("listitem").filter(has_text="releve-janvier.pdf")).to_be_visible()
+    title = answer_first_request(visit, "Voici le relevé de janvier.", statement)
     expect(page.get_by_role("button", name="Répondre")).to_have_count(0)
-    visit.shot("answered")
     assert visit.console_errors == []
 
     # The firm sees the answer and the file in the client's GED.

@@ -9,7 +9,7 @@ import secrets
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import Visit
 from tests.browser.test_staff_sign_in import sign_in
@@ -103,6 +103,80 @@ def create_mission(visit: Visit, mission_name: str) -> str:
     return mission_id
 
 
+def preview(visit: Visit, mission_id: str) -> None:
+    """Aperçu: the PDF of the letter, inside the page; nothing is filed."""
+    page = visit.page
+    with page.expect_response(re.compile(r"/preview$")) as previewed:
+        page.get_by_role("button", name="Aperçu").click()
+    answer = previewed.value
+    assert answer.status == 200
+    assert answer.headers["content-type"] == "application/pdf"
+    # Chromium hands the PDF to its viewer (the body Playwright sees is the viewer's page):
+    # the answer's headers say what came.
+    assert int(answer.headers["content-length"]) > 10_000
+    frame = page.get_by_title("Aperçu de la lettre de mission")
+    expect(frame).to_be_visible()
+    assert page.frame(name="apercu") is not None
+    assert page.frame(name="apercu").url.endswith(f"/app/missions/{mission_id}/preview")  # type: ignore[union-attr]
+    page.wait_for_timeout(2000)  # the viewer draws the PDF after it arrives: for the screenshot
+    visit.shot("preview")
+    expect(page.get_by_role("heading", name="Lettres générées")).to_have_count(0)
+
+
+def generate_into_private_folder(visit: Visit) -> None:
+    """Générer la lettre, into the private folder chosen by default."""
+    page = visit.page
+    folder = page.get_by_label("Dossier de la GED")
+    expect(folder).to_contain_text("Lettres de mission (cabinet)")
+    page.get_by_role("button", name="Générer la lettre").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "La lettre de mission est générée et classée dans la GED."
+    )
+    letters = page.get_by_role("region", name="Lettres générées")
+    expect(letters).to_contain_text("Privé au cabinet")
+    tracking = page.get_by_role("region", name="Suivi")
+    expect(tracking.locator("[data-status]")).to_have_text("Lettre générée")
+    visit.shot("letter-generated")
+
+
+def move_letter_to_shared_folder(visit: Visit) -> None:
+    """Déplacer: from the firm's folder to the shared one, from the client's Documents tab."""
+    page = visit.page
+    page.get_by_role("link", name="Documents du client").click()
+    expect(page.get_by_role("link", name="Documents", exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+    document = page.locator(".document", has_text="Lettre de mission")
+    expect(document).to_have_count(1)
+    document.get_by_label(re.compile("Dossier de destination")).select_option(
+        label="Lettres de mission (partagé)"
+    )
+    visit.shot("documents-before-move")
+    document.get_by_role("button", name=re.compile("^Déplacer")).click()
+    expect(page.get_by_role("status")).to_have_text("Le document a été déplacé.")
+    shared = page.get_by_role("group", name="Lettres de mission", exact=True)
+    expect(shared).to_contain_text("Partagé avec le client")
+    expect(shared.get_by_role("link", name=re.compile("^Lettre de mission"))).to_have_count(1)
+    private = page.get_by_role("group", name="Lettres de mission (cabinet)")
+    expect(private).to_contain_text("Dossier vide.")
+    visit.shot("documents-after-move")
+
+
+def send_for_signature(visit: Visit, mission_id: str, signer: str) -> Locator:
+    """Envoyer pour signature; the page follows the signers without being reloaded. The
+    page's "Suivi" region."""
+    page = visit.page
+    page.goto(f"/app/missions/{mission_id}")
+    tracking = page.get_by_role("region", name="Suivi")
+    page.get_by_role("button", name="Envoyer pour signature").click()
+    expect(page.get_by_role("status")).to_have_text("La lettre est envoyée pour signature.")
+    expect(tracking).to_contain_text("En attente de signature")
+    expect(tracking.get_by_role("row", name=re.compile(signer))).to_contain_text("En attente")
+    expect(page.get_by_role("button", name="Modifier le prix")).to_have_count(0)
+    visit.shot("awaiting-signature")
+    return tracking
+
+
 def test_staff_create_preview_generate_move_send_and_see_it_signed(
     visit: Visit, stack: Stack
 ) -> None:
@@ -124,71 +198,15 @@ def test_staff_create_preview_generate_move_send_and_see_it_signed(
     )
     visit.shot("mission-draft")
 
-    # Aperçu: the PDF of the letter, inside the page; nothing is filed.
-    with page.expect_response(re.compile(r"/preview$")) as previewed:
-        page.get_by_role("button", name="Aperçu").click()
-    answer = previewed.value
-    assert answer.status == 200
-    assert answer.headers["content-type"] == "application/pdf"
-    # Chromium hands the PDF to its viewer (the body Playwright sees is the viewer's page):
-    # the answer's headers say what came.
-    assert int(answer.headers["content-length"]) > 10_000
-    frame = page.get_by_title("Aperçu de la lettre de mission")
-    expect(frame).to_be_visible()
-    assert page.frame(name="apercu") is not None
-    assert page.frame(name="apercu").url.endswith(f"/app/missions/{mission_id}/preview")  # type: ignore[union-attr]
-    page.wait_for_timeout(2000)  # the viewer draws the PDF after it arrives: for the screenshot
-    visit.shot("preview")
-    expect(page.get_by_role("heading", name="Lettres générées")).to_have_count(0)
-
-    # Générer la lettre, into the private folder chosen by default.
-    folder = page.get_by_label("Dossier de la GED")
-    expect(folder).to_contain_text("Lettres de mission (cabinet)")
-    page.get_by_role("button", name="Générer la lettre").click()
-    expect(page.get_by_role("status")).to_have_text(
-        "La lettre de mission est générée et classée dans la GED."
-    )
-    letters = page.get_by_role("region", name="Lettres générées")
-    expect(letters).to_contain_text("Privé au cabinet")
-    tracking = page.get_by_role("region", name="Suivi")
-    expect(tracking.locator("[data-status]")).to_have_text("Lettre générée")
-    visit.shot("letter-generated")
-
-    # Déplacer: from the firm's folder to the shared one, from the client's Documents tab.
-    page.get_by_role("link", name="Documents du client").click()
-    expect(page.get_by_role("link", name="Documents", exact=True)).to_have_attribute(
-        "aria-current", "page"
-    )
-    document = page.locator(".document", has_text="Lettre de mission")
-    expect(document).to_have_count(1)
-    document.get_by_label(re.compile("Dossier de destination")).select_option(
-        label="Lettres de mission (partagé)"
-    )
-    visit.shot("documents-before-move")
-    document.get_by_role("button", name=re.compile("^Déplacer")).click()
-    expect(page.get_by_role("status")).to_have_text("Le document a été déplacé.")
-    shared = page.get_by_role("group", name="Lettres de mission", exact=True)
-    expect(shared).to_contain_text("Partagé avec le client")
-    expect(shared.get_by_role("link", name=re.compile("^Lettre de mission"))).to_have_count(1)
-    private = page.get_by_role("group", name="Lettres de mission (cabinet)")
-    expect(private).to_contain_text("Dossier vide.")
-    visit.shot("documents-after-move")
+    preview(visit, mission_id)
+    generate_into_private_folder(visit)
+    move_letter_to_shared_folder(visit)
     staff = Api(stack.api, stack.demo["staff_token"])
     moved = staff.get(f"/v1/clients/{client['id']}/documents")
     folders = {f["id"]: f for f in staff.get(f"/v1/clients/{client['id']}/folders")}
     assert [folders[d["folder_id"]]["shared_with_client"] for d in moved] == [True]
 
-    # Envoyer pour signature; the page follows the signers without being reloaded.
-    page.goto(f"/app/missions/{mission_id}")
-    page.get_by_role("button", name="Envoyer pour signature").click()
-    expect(page.get_by_role("status")).to_have_text("La lettre est envoyée pour signature.")
-    expect(tracking).to_contain_text("En attente de signature")
-    expect(tracking.get_by_role("row", name=re.compile("Lucie Fontaine"))).to_contain_text(
-        "En attente"
-    )
-    expect(page.get_by_role("button", name="Modifier le prix")).to_have_count(0)
-    visit.shot("awaiting-signature")
-
+    tracking = send_for_signature(visit, mission_id, "Lucie Fontaine")
     mission = staff.get(f"/v1/missions/{mission_id}")
     provider_request = mission["signature"]["provider_request_id"]
     signed = httpx.post(f"{stack.provider}/signer/{provider_request}/sign", timeout=30)

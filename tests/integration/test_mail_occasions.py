@@ -8,7 +8,7 @@ from email import message_from_bytes
 from email.policy import default
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
@@ -17,7 +17,15 @@ from activities.work import create_work
 from contracts.mail import MailInput, MailKind, MailOccasion
 from domain.db import get_engine
 from domain.enums import DocumentKind, Role
-from domain.models import Document, Folder, PortalUser, ServiceRequest, SignatureRequest, Staff
+from domain.models import (
+    Document,
+    Folder,
+    PortalUser,
+    Representative,
+    ServiceRequest,
+    SignatureRequest,
+    Staff,
+)
 from domain.settings import Settings
 from tests.integration.database import database  # noqa: F401
 from tests.integration.test_mail import catcher  # noqa: F401
@@ -247,3 +255,72 @@ async def test_an_unknown_occasion_is_not_retried(mission: Setup) -> None:
             MailOccasion(kind=MailKind.letter_to_sign, mission_id="msn_none", letter_version=1)
         )
     assert (error.value.type, error.value.non_retryable) == ("NotFound", True)
+
+
+def filed_notice(setup: Setup) -> str:
+    with Session(get_engine()) as session:
+        notice = Document(
+            key=f"renewal-notice:{setup.mission_id}:0",
+            firm_id=setup.firm_id,
+            client_id=setup.client_id,
+            folder_id=setup.folder_id,
+            mission_id=setup.mission_id,
+            kind=DocumentKind.renewal_notice,
+            name="Avis de reconduction.pdf",
+            sha256="1" * 64,
+            size=1,
+            content_type="application/pdf",
+        )
+        session.add(notice)
+        session.commit()
+        return notice.id
+
+
+async def test_the_renewal_notice_goes_to_the_clients_portal_users_once_each(
+    mission: Setup,
+) -> None:
+    notice = filed_notice(mission)
+    mails = await mails_for(MailOccasion(kind=MailKind.renewal_notice, document_id=notice))
+    assert [(m.to_email, m.link) for m in mails] == [
+        ("compta@dupont.example", "/client/documents"),
+        ("jean@dupont.example", "/client/documents"),
+    ]
+    [portal_user] = [m for m in mails if m.to_email == "jean@dupont.example"]
+    with Session(get_engine()) as session:
+        user = session.exec(
+            select(PortalUser).where(PortalUser.email == "jean@dupont.example")
+        ).one()
+    assert portal_user.idempotency_key == f"mail:renewal_notice:{notice}:{user.id}"
+    # The mission of 2024, three months' notice: renewed for 2025 unless refused by 30/09.
+    assert (
+        portal_user.period_end,
+        portal_user.next_period_start,
+        portal_user.next_period_end,
+        portal_user.refuse_by,
+    ) == ("2024-12-31", "2025-01-01", "2025-12-31", "2024-09-30")
+
+
+async def test_without_portal_users_the_notice_goes_to_the_representatives(
+    mission: Setup,
+) -> None:
+    with Session(get_engine()) as session:
+        for user in session.exec(select(PortalUser)).all():
+            session.delete(user)
+        session.commit()
+    occasion = MailOccasion(kind=MailKind.renewal_notice, document_id=filed_notice(mission))
+    # A representative without an e-mail: nobody to tell.
+    assert await mails_for(occasion) == []
+    with Session(get_engine()) as session:
+        representative = session.get(Representative, mission.representative_id)
+        assert representative is not None
+        representative.email = "jean.perso@dupont.example"
+        session.add(representative)
+        session.commit()
+    mails = await mails_for(occasion)
+    assert [(m.to_email, m.to_name, m.idempotency_key) for m in mails] == [
+        (
+            "jean.perso@dupont.example",
+            "Jean Dupont",
+            f"mail:renewal_notice:{occasion.document_id}:{mission.representative_id}",
+        )
+    ]

@@ -151,6 +151,15 @@ async def test_sending_creates_one_complete_request_even_when_retried(
         documents = await client.documents(started.provider_request_id)
     assert len(documents) == 1
     assert [s["info"]["email"] for s in signers] == [CLIENT_EMAIL, "claire@martin.example"]
+    # Each signer's own link, for the workflow to e-mail; the retry answers the same ones.
+    assert (
+        started.signing_links
+        == {s["info"]["email"]: s["signature_link"] for s in signers}
+        == again.signing_links
+    )
+    assert all(
+        f"/signer/{started.provider_request_id}?" in link for link in again.signing_links.values()
+    )
     assert signers[0]["info"]["phone_number"] == "+33612345678"
     assert {s["signature_authentication_mode"] for s in signers} == {"otp_email"}
     assert {s["signature_level"] for s in signers} == {"electronic_signature"}

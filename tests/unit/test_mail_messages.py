@@ -191,3 +191,26 @@ def test_several_information_requests_come_in_one_message() -> None:
         PUBLIC,
     )
     assert one.subject == "Nouvelle demande d'informations : " + items[0]
+
+
+def test_a_renewal_notice_says_until_when_the_consumer_may_refuse() -> None:
+    text = compose(
+        mail(
+            MailKind.renewal_notice,
+            link="/client/documents",
+            period_end="2027-12-31",
+            next_period_start="2028-01-01",
+            next_period_end="2028-12-31",
+            refuse_by="2027-09-30",
+        ),
+        PUBLIC,
+    )
+    assert text.subject == "Reconduction de votre mission : Tenue comptable 2027"
+    assert (
+        "arrive à son terme le 31/12/2027. Sauf refus de votre part, elle sera reconduite "
+        "tacitement pour la période du 01/01/2028 au 31/12/2028."
+    ) in text.body
+    assert "au plus tard le 30/09/2027 (article L215-1 du Code de la consommation)" in text.body
+    assert f"espace client :\n{PUBLIC}/client/documents\n" in text.body
+    with pytest.raises(ValueError):
+        compose(mail(MailKind.renewal_notice, link="/client/documents"), PUBLIC)

@@ -11,6 +11,15 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from contracts.mail import (
+    MAILS_FOR,
+    SEND_MAIL,
+    MailInput,
+    MailKind,
+    MailOccasion,
+    MailSent,
+    mail_key,
+)
 from contracts.messages import (
     Activities,
     AmendmentActivities,
@@ -81,14 +90,56 @@ def line_rows(lines: list[LineInput]) -> list[MissionLine]:
     ]
 
 
-def catalogue_rows() -> dict[str, list[ServiceWork]]:
+def catalogue_rows(
+    catalogue: dict[str, list[tuple[str, str]]] = CATALOGUE,
+) -> dict[str, list[ServiceWork]]:
     return {
         service_id: [
             ServiceWork(service_id=service_id, position=i, kind=WorkKind(kind), title=title)
             for i, (kind, title) in enumerate(work)
         ]
-        for service_id, work in CATALOGUE.items()
+        for service_id, work in catalogue.items()
     }
+
+
+# What the stand-in provider answers as each signer's signing link.
+SIGNING_LINKS = {
+    "client@x.fr": "https://provider.test/signer/provider-1?signer_id=1",
+    "firm@x.fr": "https://provider.test/signer/provider-1?signer_id=2",
+}
+
+
+@dataclass
+class Outbox:
+    """The stand-in mail activities' record: the occasions looked up, each message's attempts,
+    and the keys sent, each once (the stand-in of the `sentmail` table)."""
+
+    occasions: list[MailOccasion] = field(default_factory=list)
+    attempts: dict[str, int] = field(default_factory=dict)
+    sent: list[str] = field(default_factory=list)
+    # send_mail sends, then fails, this many times (a worker lost before it reported).
+    fail_after_sending: int = 0
+    # The relay is out of reach for each message's first this many attempts (the test server
+    # waits out retry intervals in real time: 1 s, then 2 s …).
+    relay_down_for: int = 0
+    # The relay refuses every message for good (a 5xx answer: not retried).
+    relay_refuses: bool = False
+
+    def messages(self, occasion: MailOccasion) -> list[MailInput]:
+        """One message per signing link for a letter to sign, else one; keyed by the
+        occasion's facts and the activity (two openings' requests are two messages)."""
+        facts = (
+            occasion.mission_id,
+            f"v{occasion.letter_version}",
+            occasion.document_key or occasion.document_id or occasion.service_request_id,
+        )
+        if occasion.kind == MailKind.letter_to_sign:
+            return [
+                MailInput(mail_key(occasion.kind, *facts, email), occasion.kind, email, link=link)
+                for email, link in occasion.signing_links.items()
+            ]
+        once = f"{activity.info().workflow_run_id}-{activity.info().activity_id}"
+        return [MailInput(mail_key(occasion.kind, *facts, once), occasion.kind, "client@x.fr")]
 
 
 @dataclass
@@ -132,6 +183,10 @@ class Recorder:
         signed = sorted(self.signed_amendments, key=lambda signed: signed[0])
         return terms_in_period(start, end, line_rows(self.lines), signed)
 
+    # Each service's work, (kind, title) pairs.
+    catalogue: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: dict(CATALOGUE))
+    mail: Outbox = field(default_factory=Outbox)
+
     def activities(self) -> list[Callable[..., Any]]:
         @activity.defn(name=Activities.record_transition)
         async def record_transition(transition: TransitionInput) -> None:
@@ -170,7 +225,7 @@ class Recorder:
             self.calls.append(f"send:v{request.version}")
             if request.version < 0:  # an amendment's request
                 return SignatureStarted(f"sig-amd-{-request.version}", "provider-2", "ongoing")
-            return SignatureStarted("sig-1", "provider-1", "ongoing")
+            return SignatureStarted("sig-1", "provider-1", "ongoing", dict(SIGNING_LINKS))
 
         @activity.defn(name=Activities.cancel_signature)
         async def cancel_signature(request: CancelSignatureInput) -> None:
@@ -221,7 +276,7 @@ class Recorder:
                 start,
                 end,
                 self.terms(start, end),
-                catalogue_rows(),
+                catalogue_rows(self.catalogue),
                 renewal=request.renewal_number,
             )
             until = date.fromisoformat(request.until) if request.until else None
@@ -324,12 +379,35 @@ class Recorder:
         async def file_signed_amendment(request: FileSignedAmendmentInput) -> None:
             self.calls.append(f"file_signed_amendment:{request.signature_id}")
 
+        @activity.defn(name=MAILS_FOR)
+        async def mails_for(occasion: MailOccasion) -> list[MailInput]:
+            self.mail.occasions.append(occasion)
+            return self.mail.messages(occasion)
+
+        @activity.defn(name=SEND_MAIL)
+        async def send_mail(mail: MailInput) -> MailSent:
+            key = mail.idempotency_key
+            self.mail.attempts[key] = self.mail.attempts.get(key, 0) + 1
+            if self.mail.relay_refuses:
+                raise ApplicationError("550 no", type="MailRejected", non_retryable=True)
+            if self.mail.attempts[key] <= self.mail.relay_down_for:
+                raise ApplicationError("relay out of reach", type="MailUnavailable")
+            if key in self.mail.sent:
+                return MailSent(key, sent=False)
+            self.mail.sent.append(key)
+            if self.mail.fail_after_sending > 0:
+                self.mail.fail_after_sending -= 1
+                raise RuntimeError("the worker died before it reported")
+            return MailSent(key, sent=True)
+
         return [
             save_amendment,
             render_amendment_letter,
             file_amendment_letter,
             record_amendment,
             file_signed_amendment,
+            mails_for,
+            send_mail,
             open_work,
             renew_mission,
             record_termination,

@@ -1,0 +1,87 @@
+"""The e-mails a mission sends, as the workflow's outbox: each occasion (a request from the
+client, a letter to sign, a decline, an expiry, a document shared, information requests, the
+consumer's renewal notice) posted where it happens, sent beside the mission's own steps.
+
+A message never holds the mission up: it is sent from a task of its own, so an update's
+caller or the main loop never waits for the mail relay, and a relay that stays down costs a
+bounded number of retries, then a warning in the log. Each message carries the idempotency
+key that ``mails_for`` gave it, so a retried ``send_mail`` sends nothing twice.
+
+Whether a mission sends e-mail at all is one `mail-notifications` patch, decided the first
+time a message is due and kept in the state (``mail_notifications``, carried by
+continue-as-new): a mission whose history was written before sends none, and replays as it
+ran.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from contracts.mail import MAILS_FOR, SEND_MAIL, MailInput, MailOccasion, MailSent
+    from contracts.messages import MissionWorkflowState
+
+from workflows.policies import STEP_TIMEOUT, backing_off
+
+MAIL_PATCH = "mail-notifications"
+# A relay out of reach is retried ten times, 1 s, 2 s, 4 s … 256 s apart (some eight and a
+# half minutes in all), then the message is given up and logged: never the mission.
+RETRY_MAIL = backing_off(up_to=timedelta(minutes=5), attempts=10)
+
+
+class Outbox:
+    """The messages a run is sending: posted by the workflow's layers, awaited before the
+    run ends or continues as new (a message still being sent would be lost with the run)."""
+
+    def __init__(self, state: MissionWorkflowState) -> None:
+        self.state = state
+        self.sending: list[asyncio.Task[None]] = []
+
+    def enabled(self) -> bool:
+        """The mission's `mail-notifications` decision, taken the first time it is asked."""
+        if self.state.mail_notifications is None:
+            self.state.mail_notifications = workflow.patched(MAIL_PATCH)
+        return self.state.mail_notifications
+
+    def post(self, occasion: MailOccasion) -> None:
+        """Send the occasion's messages in the background, when the mission sends e-mail."""
+        if self.enabled():
+            self.sending.append(asyncio.create_task(deliver(occasion)))
+
+    async def all_sent(self) -> None:
+        """Wait for every message posted in this run (no command when there are none)."""
+        if self.sending:
+            await asyncio.gather(*self.sending)
+            self.sending.clear()
+
+
+async def deliver(occasion: MailOccasion) -> None:
+    """Look up the occasion's messages, then send each; a failure is logged, never raised."""
+    try:
+        mails = await workflow.execute_activity(
+            MAILS_FOR,
+            occasion,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=RETRY_MAIL,
+            result_type=list[MailInput],
+        )
+    except ActivityError as error:
+        workflow.logger.warning("no %s e-mail: %s", occasion.kind, error.cause or error)
+        return
+    for mail in mails:
+        try:
+            await workflow.execute_activity(
+                SEND_MAIL,
+                mail,
+                start_to_close_timeout=STEP_TIMEOUT,
+                retry_policy=RETRY_MAIL,
+                result_type=MailSent,
+            )
+        except ActivityError as error:
+            workflow.logger.warning(
+                "e-mail %s not sent: %s", mail.idempotency_key, error.cause or error
+            )
