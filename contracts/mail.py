@@ -53,8 +53,9 @@ class MailInput:
     mission_id: str = ""
     mission_name: str = ""
     link: str = ""
-    # letter_to_sign: the last day the link works.
+    # letter_to_sign: the last day the link works, and the amendment's number (0: the letter).
     expires_on: str = ""
+    amendment_number: int = 0
     # document_shared: the document's name.
     document_name: str = ""
     # information_request: its title and due date, or several, one line each ("title — date").

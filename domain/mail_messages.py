@@ -63,10 +63,14 @@ def letter_to_sign(mail: MailInput, link: str) -> MailText:
     require(mail, "mission_name", "link")
     mission, firm = one_line(mail.mission_name), sender(mail)
     client = one_line(mail.client_name)
-    about = f"la lettre de mission « {mission} »" + (f" ({client})" if client else "")
+    what, title = "la lettre de mission", "Lettre de mission"
+    if mail.amendment_number:
+        title = f"Avenant n° {mail.amendment_number}"
+        what = f"l'avenant n° {mail.amendment_number} à la lettre de mission"
+    about = f"{what} « {mission} »" + (f" ({client})" if client else "")
     until = french_date(mail.expires_on)
     return MailText(
-        subject=f"Lettre de mission à signer : {mission}",
+        subject=f"{title} à signer : {mission}",
         body=body(
             greeting(mail),
             f"{firm} vous invite à signer {about}.",

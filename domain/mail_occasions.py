@@ -114,6 +114,8 @@ def letter_to_sign(session: Session, occasion: MailOccasion) -> list[MailInput]:
                 mission_name=mission.name,
                 link=link,
                 expires_on=occasion.expires_on,
+                # An amendment's signature request carries the letter version -N.
+                amendment_number=max(-occasion.letter_version, 0),
             )
         )
     return mails

@@ -19,6 +19,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.mail import MailKind, MailOccasion
     from contracts.messages import (
         Activities,
         AmendmentActivities,
@@ -195,6 +196,16 @@ class MissionAmendments(SignatureWait):
             )
             amendment.sent_at = amendment.last_heard_at = workflow.now()
             await self._record_amendment(AWAITING, ask.by, f"sent to {ask.provider}")
+            # The signers hear of it as of a letter: its request is the letter version -N.
+            self.mail.post(
+                MailOccasion(
+                    MailKind.letter_to_sign,
+                    mission_id=self.start.mission_id,
+                    letter_version=-amendment.number,
+                    signing_links=amendment.signature.signing_links,
+                    expires_on=self._amendment_expiry(amendment).date().isoformat(),
+                )
+            )
             return self._amendment_answer()
 
     @request_amendment_signature.validator

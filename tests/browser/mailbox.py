@@ -55,3 +55,9 @@ def link_in(message: EmailMessage, path: str) -> str:
     links = [link for link in LINK.findall(body(message)) if path in link]
     assert len(links) == 1, body(message)
     return links[0]
+
+
+def new_messages(stack: Stack, seen: set[str], subject: str) -> list[EmailMessage]:
+    """The messages caught since ``seen`` whose subject starts with ``subject``."""
+    caught = (read(stack.data_dir / "mail" / name) for name in sorted(mail_files(stack) - seen))
+    return [message for message in caught if str(message["Subject"]).startswith(subject)]

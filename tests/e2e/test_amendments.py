@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from documents.pdf import pdf_text
 from domain.period import add_months
+from tests.browser.mailbox import link_in, mail_files, new_messages
 from tests.e2e.missions import open_year, signed_mission
 from tests.e2e.stack import Api, Stack, wait_for
 
@@ -162,9 +163,22 @@ def test_an_amendment_is_signed_and_changes_the_lines_and_plan(
     letter = staff.post(f"{path}/letter", body, expect=201)
     assert (letter["version"], letter["status"]) == (1, "letter_generated")
     assert staff.get(path)["letter_version"] == 1
+    seen = mail_files(stack)
     started = staff.post(f"{path}/signature", {}, expect=202)
     assert staff.get(path)["status"] == "awaiting_signature"
     assert staff.get(f"/v1/missions/{mission['id']}")["status"] == "active"
+    # Each signer is e-mailed the amendment's own signing link, once.
+    subject = f"Avenant n° 1 à signer : {before['name']}"
+    to_sign = wait_for(
+        lambda: len(found := new_messages(stack, seen, subject)) == 2 and found,
+        "one e-mail to each signer of the amendment",
+    )
+    assert all(
+        link_in(message, "/signer/").startswith(
+            f"{stack.provider}/signer/{started['provider_request_id']}"
+        )
+        for message in to_sign
+    )
     signing = httpx.post(f"{stack.provider}/signer/{started['provider_request_id']}/sign")
     assert signing.is_success, signing.text
     wait_for(lambda: staff.get(path)["status"] == "signed", "the amendment to be signed")

@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import secrets
 import time
-from email.message import EmailMessage
 
 import httpx
 import pytest
 
-from tests.browser.mailbox import body, link_in, mail_files, new_mail_to, read
+from tests.browser.mailbox import body, link_in, mail_files, new_mail_to, new_messages
 from tests.browser.world import mission_with_letter, new_client
 from tests.e2e.stack import Api, Stack, wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-def new_messages(stack: Stack, seen: set[str], subject: str) -> list[EmailMessage]:
-    """The messages caught since ``seen`` whose subject starts with ``subject``."""
-    caught = (read(stack.data_dir / "mail" / name) for name in sorted(mail_files(stack) - seen))
-    return [message for message in caught if str(message["Subject"]).startswith(subject)]
 
 
 def test_a_letter_sent_for_signature_mails_each_signer_one_working_link(

@@ -26,6 +26,12 @@ def mail(kind: MailKind, **facts: object) -> MailInput:
     return MailInput(**values)  # type: ignore[arg-type]
 
 
+def test_an_amendment_to_sign_is_named_as_such() -> None:
+    text = compose(mail(MailKind.letter_to_sign, link=SIGNING_LINK, amendment_number=2), PUBLIC)
+    assert text.subject == "Avenant n° 2 à signer : Tenue comptable 2027"
+    assert "vous invite à signer l'avenant n° 2 à la lettre de mission « Tenue" in text.body
+
+
 def test_a_letter_to_sign_gives_the_signing_link_and_its_last_day() -> None:
     text = compose(
         mail(MailKind.letter_to_sign, link=SIGNING_LINK, expires_on="2027-01-29T10:00:00+00:00"),
