@@ -44,8 +44,7 @@ from domain.db import session_scope
 from domain.documents import file_document
 from domain.enums import DocumentKind
 from domain.ged import BlobStore
-from domain.letter import letter_context
-from domain.letter_inputs import letter_parties
+from domain.letter_inputs import letter_parties, parties_context
 from domain.models import (
     Amendment,
     Document,
@@ -191,13 +190,10 @@ def load_amendment_context(
         after = line_rows(mission.id, amendment.lines)
 
         def context_with(lines: list[MissionLine]) -> dict[str, Any]:
-            return letter_context(
-                firm=parties.firm,
-                firm_representative=parties.firm_representative,
-                client=parties.client,
-                client_representative=parties.client_representative,
-                mission=mission,
-                lines=lines,
+            return parties_context(
+                parties,
+                mission,
+                lines,
                 letter_date=date.fromisoformat(request.letter_date),
                 version=request.version,
             )

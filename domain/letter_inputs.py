@@ -17,7 +17,7 @@ from domain.ged import BlobStore
 from domain.general_conditions import ConditionsSource, conditions_source
 from domain.letter import letter_context
 from domain.letter_templates import template_bytes
-from domain.models import Client, Firm, Mission, Representative, Staff
+from domain.models import Client, Firm, Mission, MissionLine, Representative, Staff
 from domain.queries import mission_lines
 
 
@@ -48,6 +48,27 @@ def letter_parties(
     return LetterParties(firm, client, firm_rep, client_rep)
 
 
+def parties_context(
+    parties: LetterParties,
+    mission: Mission,
+    lines: list[MissionLine],
+    *,
+    letter_date: date,
+    version: int,
+) -> dict[str, object]:
+    """The values a letter (or an amendment's) merges, for these parties and lines."""
+    return letter_context(
+        firm=parties.firm,
+        firm_representative=parties.firm_representative,
+        client=parties.client,
+        client_representative=parties.client_representative,
+        mission=mission,
+        lines=lines,
+        letter_date=letter_date,
+        version=version,
+    )
+
+
 def load_letter_context(request: RenderInput, blobs: BlobStore) -> tuple[bytes, dict[str, object]]:
     """The template's bytes and the values to merge, read in one session."""
     with session_scope(write=False) as session:
@@ -61,13 +82,10 @@ def load_letter_context(request: RenderInput, blobs: BlobStore) -> tuple[bytes, 
         template = template_bytes(session, blobs, parties.firm.id, request.template_id)
         if template is None:
             raise not_found(f"letter template {request.template_id}")
-        context = letter_context(
-            firm=parties.firm,
-            firm_representative=parties.firm_representative,
-            client=parties.client,
-            client_representative=parties.client_representative,
-            mission=mission,
-            lines=lines,
+        context = parties_context(
+            parties,
+            mission,
+            lines,
             letter_date=date.fromisoformat(request.letter_date),
             version=request.version,
         )
