@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse
 from web.auth import visitor_of
 from web.csrf import form_token, remember_anonymous_token
 from web.formatting import FILTERS
+from web.timeline import timeline_reason
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
@@ -28,6 +29,8 @@ environment = Environment(
     lstrip_blocks=True,
 )
 environment.filters.update(FILTERS)
+# The workflows' English timeline reasons, in French on the pages (the API keeps them).
+environment.filters["timeline_reason"] = timeline_reason
 
 # Pages never load anything from elsewhere, run no inline script and cannot be framed by
 # another site; what a page shows is the signed-in person's: never cached by the browser.
