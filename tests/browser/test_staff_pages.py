@@ -215,6 +215,9 @@ def test_staff_create_preview_generate_move_send_and_see_it_signed(
     expect(tracking.locator("[data-status]")).to_have_text("Active", timeout=60_000)
     expect(tracking.get_by_role("row", name=re.compile("Lucie Fontaine"))).to_contain_text("Signé")
     expect(tracking).to_contain_text("Signée")
+    # The workflow's reasons, in French on the page (the API keeps its own words).
+    expect(tracking).to_contain_text("signée par tous les signataires")
+    expect(tracking).not_to_contain_text("all signers signed")
     visit.shot("active")
 
     page.goto(f"/app/clients/{client['id']}/tasks")
