@@ -59,14 +59,20 @@ def body(*paragraphs: str) -> str:
     return "\n\n".join(p for p in paragraphs if p) + "\n"
 
 
+def letter_names(mail: MailInput) -> tuple[str, str]:
+    """What the message is about, as a subject starts and as a sentence says it: the letter,
+    or an amendment to it (its signature request is the letter's, numbered -N)."""
+    if mail.amendment_number:
+        number = mail.amendment_number
+        return f"Avenant n° {number}", f"l'avenant n° {number} à la lettre de mission"
+    return "Lettre de mission", "la lettre de mission"
+
+
 def letter_to_sign(mail: MailInput, link: str) -> MailText:
     require(mail, "mission_name", "link")
     mission, firm = one_line(mail.mission_name), sender(mail)
     client = one_line(mail.client_name)
-    what, title = "la lettre de mission", "Lettre de mission"
-    if mail.amendment_number:
-        title = f"Avenant n° {mail.amendment_number}"
-        what = f"l'avenant n° {mail.amendment_number} à la lettre de mission"
+    title, what = letter_names(mail)
     about = f"{what} « {mission} »" + (f" ({client})" if client else "")
     until = french_date(mail.expires_on)
     return MailText(
@@ -149,13 +155,15 @@ def service_request(mail: MailInput, link: str) -> MailText:
 def letter_declined(mail: MailInput, link: str) -> MailText:
     require(mail, "mission_name", "link")
     mission, client = one_line(mail.mission_name), one_line(mail.client_name)
+    title, what = letter_names(mail)
     who = one_line(mail.signer_name) or "Un signataire"
     reason = mail.reason.strip()
     return MailText(
-        subject=f"Lettre de mission refusée : {client + ' — ' if client else ''}{mission}",
+        subject=f"{title} refusé{'' if mail.amendment_number else 'e'} : "
+        f"{client + ' — ' if client else ''}{mission}",
         body=body(
             greeting(mail),
-            f"{who} a refusé de signer la lettre de mission « {mission} »"
+            f"{who} a refusé de signer {what} « {mission} »"
             + (f" de {client}" if client else "")
             + ".",
             f"Motif indiqué :\n« {reason} »" if reason else "Aucun motif n'a été indiqué.",
@@ -168,18 +176,28 @@ def letter_declined(mail: MailInput, link: str) -> MailText:
 def letter_expired(mail: MailInput, link: str) -> MailText:
     require(mail, "mission_name", "link")
     mission, client = one_line(mail.mission_name), one_line(mail.client_name)
+    title, what = letter_names(mail)
     until = french_date(mail.expires_on)
+    after = (
+        "La mission continue selon ses conditions actuelles ; pour proposer ces changements "
+        "de nouveau, préparez un nouvel avenant."
+        if mail.amendment_number
+        else "La mission est close sans signature ; pour la proposer de nouveau, créez une "
+        "nouvelle mission pour ce client."
+    )
     return MailText(
-        subject=f"Lettre de mission expirée : {client + ' — ' if client else ''}{mission}",
+        subject=f"{title} expiré{'' if mail.amendment_number else 'e'} : "
+        f"{client + ' — ' if client else ''}{mission}",
         body=body(
             greeting(mail),
-            f"La lettre de mission « {mission} »"
+            f"{what[0].upper()}{what[1:]} « {mission} »"
             + (f" de {client}" if client else "")
-            + " n'a pas été signée à temps : la demande de signature a expiré"
+            + " n'a pas été signé"
+            + ("" if mail.amendment_number else "e")
+            + " à temps : la demande de signature a expiré"
             + (f" le {until}" if until else "")
             + ".",
-            "La mission est close sans signature ; pour la proposer de nouveau, créez une "
-            "nouvelle mission pour ce client.",
+            after,
             f"Voir la mission :\n{link}",
             AUTOMATIC,
         ),

@@ -143,6 +143,7 @@ def to_firm_signer(session: Session, occasion: MailOccasion, kind: MailKind) -> 
             expires_on=occasion.expires_on,
             signer_name=signer_name(declined_by) if declined_by else "",
             reason=occasion.reason,
+            amendment_number=max(-occasion.letter_version, 0),
         )
         for signer in signers
         if signer.get("role") == "firm" and signer.get("email")

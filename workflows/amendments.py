@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -196,15 +197,8 @@ class MissionAmendments(SignatureWait):
             )
             amendment.sent_at = amendment.last_heard_at = workflow.now()
             await self._record_amendment(AWAITING, ask.by, f"sent to {ask.provider}")
-            # The signers hear of it as of a letter: its request is the letter version -N.
-            self.mail.post(
-                MailOccasion(
-                    MailKind.letter_to_sign,
-                    mission_id=self.start.mission_id,
-                    letter_version=-amendment.number,
-                    signing_links=amendment.signature.signing_links,
-                    expires_on=self._amendment_expiry(amendment).date().isoformat(),
-                )
+            self._mail_about_amendment(
+                amendment, MailKind.letter_to_sign, signing_links=amendment.signature.signing_links
             )
             return self._amendment_answer()
 
@@ -322,6 +316,30 @@ class MissionAmendments(SignatureWait):
             await self._amendment_signature_status(signature_id, event.kind)
             who = "signer" if status == "declined" else "provider"
             await self._end_amendment(status, who, event.reason or status)
+            if status == "declined":
+                self._mail_about_amendment(
+                    amendment,
+                    MailKind.letter_declined,
+                    signer_email=event.signer_email,
+                    reason=event.reason,
+                )
+            elif status == "expired":
+                self._mail_about_amendment(amendment, MailKind.letter_expired)
+
+    def _mail_about_amendment(
+        self, amendment: AmendmentInProgress, kind: MailKind, **facts: Any
+    ) -> None:
+        """Post the e-mail about the amendment's letter, as about a letter: its signature
+        request is the letter version -N (workflows/notifications.py)."""
+        self.mail.post(
+            MailOccasion(
+                kind,
+                mission_id=self.start.mission_id,
+                letter_version=-amendment.number,
+                expires_on=self._amendment_expiry(amendment).date().isoformat(),
+                **facts,
+            )
+        )
 
     async def _amendment_signature_status(
         self, signature_id: str, status: str, signer_email: str = ""
@@ -402,6 +420,7 @@ class MissionAmendments(SignatureWait):
         if now >= self._amendment_expiry(amendment):
             await self._cancel_amendment_at_provider("signature window expired")
             await self._end_amendment("expired", "sceau", "no signature in time")
+            self._mail_about_amendment(amendment, MailKind.letter_expired)
             return
         reminder, poll = self._amendment_reminder(amendment), self._amendment_poll(amendment)
         if reminder is not None and now >= reminder:

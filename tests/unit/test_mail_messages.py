@@ -32,6 +32,21 @@ def test_an_amendment_to_sign_is_named_as_such() -> None:
     assert "vous invite à signer l'avenant n° 2 à la lettre de mission « Tenue" in text.body
 
 
+def test_a_declined_or_expired_amendment_is_named_as_such_and_the_mission_goes_on() -> None:
+    declined = compose(
+        mail(MailKind.letter_declined, link="/app/missions/m1", amendment_number=1), PUBLIC
+    )
+    assert declined.subject.startswith("Avenant n° 1 refusé : ")
+    assert "a refusé de signer l'avenant n° 1 à la lettre de mission « Tenue" in declined.body
+    expired = compose(
+        mail(MailKind.letter_expired, link="/app/missions/m1", amendment_number=1), PUBLIC
+    )
+    assert expired.subject.startswith("Avenant n° 1 expiré : ")
+    assert "L'avenant n° 1 à la lettre de mission « Tenue" in expired.body
+    assert "n'a pas été signé à temps" in expired.body
+    assert "La mission continue selon ses conditions actuelles" in expired.body
+
+
 def test_a_letter_to_sign_gives_the_signing_link_and_its_last_day() -> None:
     text = compose(
         mail(MailKind.letter_to_sign, link=SIGNING_LINK, expires_on="2027-01-29T10:00:00+00:00"),

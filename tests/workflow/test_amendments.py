@@ -85,6 +85,15 @@ def work_by_service(recorder: Recorder, line_id: str, year: int) -> list[int]:
     )
 
 
+def amendment_mails(recorder: Recorder) -> list[tuple[str, int, str]]:
+    """The e-mail occasions posted about amendments' letters: (kind, version, reason)."""
+    return [
+        (occasion.kind, occasion.letter_version, occasion.reason)
+        for occasion in recorder.mail.occasions
+        if occasion.letter_version < 0
+    ]
+
+
 async def test_an_amendment_adding_a_service_from_july_creates_its_work_from_july_only(
     env: WorkflowEnvironment,
 ) -> None:
@@ -180,6 +189,11 @@ async def test_a_declined_amendment_changes_nothing(env: WorkflowEnvironment) ->
     assert "signature:declined" in recorder.calls
     assert work_by_service(recorder, "line-1", year) == list(range(1, 13))
     assert work_by_service(recorder, "line-2", year) == []
+    # The signers were e-mailed the amendment's request (version -1), the firm its refusal.
+    assert amendment_mails(recorder) == [
+        ("letter_to_sign", -1, ""),
+        ("letter_declined", -1, "trop cher"),
+    ]
 
 
 async def test_an_unsigned_amendment_is_reminded_then_expires_and_changes_nothing(
@@ -205,6 +219,7 @@ async def test_an_unsigned_amendment_is_reminded_then_expires_and_changes_nothin
     ]
     assert recorder.calls.count("cancel_at_provider") == 1
     assert "poll" in recorder.calls
+    assert amendment_mails(recorder) == [("letter_to_sign", -1, ""), ("letter_expired", -1, "")]
     assert work_by_service(recorder, "line-2", year) == []
     assert work_by_service(recorder, "line-1", year) == list(range(1, 13))
 
