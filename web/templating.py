@@ -9,6 +9,8 @@ from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
+from web.actors import actor, person_or_actor
+from web.audit_actions import audit_action
 from web.auth import visitor_of
 from web.csrf import form_token, remember_anonymous_token
 from web.formatting import FILTERS
@@ -31,6 +33,10 @@ environment = Environment(
 environment.filters.update(FILTERS)
 # The workflows' English timeline reasons, in French on the pages (the API keeps them).
 environment.filters["timeline_reason"] = timeline_reason
+# The system's actors ("sceau", "signers") and the audit log's codes, likewise.
+environment.filters["actor"] = actor
+environment.filters["person_or_actor"] = person_or_actor
+environment.filters["audit_action"] = audit_action
 
 # Pages never load anything from elsewhere, run no inline script and cannot be framed by
 # another site; what a page shows is the signed-in person's: never cached by the browser.

@@ -218,6 +218,10 @@ def test_staff_create_preview_generate_move_send_and_see_it_signed(
     # The workflow's reasons, in French on the page (the API keeps its own words).
     expect(tracking).to_contain_text("signée par tous les signataires")
     expect(tracking).not_to_contain_text("all signers signed")
+    # Who moved it, in French too: the signers, then Sceau opening the work.
+    expect(tracking).to_contain_text("· les signataires")
+    expect(tracking).to_contain_text("· Sceau")
+    expect(tracking).not_to_contain_text("· signers")
     visit.shot("active")
 
     page.goto(f"/app/clients/{client['id']}/tasks")
@@ -227,7 +231,10 @@ def test_staff_create_preview_generate_move_send_and_see_it_signed(
     expect(page.get_by_role("table")).to_contain_text("Mission comptable 2026")
     visit.shot("tasks")
     page.goto(f"/app/clients/{client['id']}/history")
-    expect(page.get_by_role("table")).to_contain_text("mission.letter_generated")
+    # The audit log's codes and actors, in French (the API keeps its codes).
+    expect(page.get_by_role("table")).to_contain_text("Lettre de mission générée")
+    expect(page.get_by_role("table")).to_contain_text("Sceau")
+    expect(page.get_by_role("table")).not_to_contain_text("mission.letter_generated")
     visit.shot("history")
     # Home: the firm's missions by status, and the work falling due.
     page.get_by_role("link", name="Accueil").click()
