@@ -83,8 +83,9 @@ class MailOccasion:
     ``kind`` and the facts it uses: letter_to_sign — mission_id, letter_version,
     signing_links (each signer's link by e-mail, from the provider), expires_on;
     document_shared — document_id, or document_key (its GED key, e.g. the signed letter's
-    ``signed_key("signed_letter", mission, version)``); information_request — mission_id
-    (its open requests); service_request — service_request_id; letter_declined —
+    ``signed_key("signed_letter", mission, version)``); information_request — mission_id,
+    opened_at (the requests that opening created); service_request — service_request_id;
+    letter_declined —
     mission_id, letter_version, signer_email, reason; letter_expired — mission_id,
     letter_version, expires_on; renewal_notice — document_id (the notice filed).
     """
@@ -99,6 +100,9 @@ class MailOccasion:
     document_id: str = ""
     document_key: str = ""
     service_request_id: str = ""
+    # information_request: the instant of the opening (ISO, the workflow's clock): only the
+    # requests created from then on are listed. Empty: every open one.
+    opened_at: str = ""
 
 
 @dataclass

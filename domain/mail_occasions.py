@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -35,6 +36,9 @@ from domain.period import last_day_to_refuse, next_period
 
 # The pages each message links to (web/ serves them).
 CLIENT_DOCUMENTS = "/client/documents"
+# How far the worker's clock may lag the Temporal server's: a request created by an opening
+# is never stamped more than this before the opening's instant.
+CLOCK_MARGIN = timedelta(seconds=30)
 CLIENT_INFORMATION_REQUESTS = "/client/information-requests"
 
 
@@ -182,20 +186,21 @@ def document_shared(session: Session, occasion: MailOccasion) -> list[MailInput]
 
 
 def information_request(session: Session, occasion: MailOccasion) -> list[MailInput]:
-    """The mission's open information requests, in one message to each portal user; a new
-    set of open requests (the next period's) is a new message."""
+    """The open information requests an opening created (all the mission's open ones for an
+    occasion without ``opened_at``), in one message to each portal user."""
     mission, firm, client = _mission(session, occasion.mission_id)
-    items = list(
-        session.exec(
-            select(WorkItem)
-            .where(
-                WorkItem.mission_id == mission.id,
-                WorkItem.kind == WorkKind.information_request,
-                WorkItem.status == WorkStatus.open,
-            )
-            .order_by(col(WorkItem.due_date), col(WorkItem.title))
-        )
+    query = select(WorkItem).where(
+        WorkItem.mission_id == mission.id,
+        WorkItem.kind == WorkKind.information_request,
+        WorkItem.status == WorkStatus.open,
     )
+    if occasion.opened_at:
+        # Created by this opening, or by an attempt of it that died before reporting: after
+        # the workflow's instant, less a margin for the worker's clock. An opening that only
+        # finds the slices already open (after an amendment) lists nothing new.
+        since = datetime.fromisoformat(occasion.opened_at) - CLOCK_MARGIN
+        query = query.where(col(WorkItem.created_at) >= since)
+    items = list(session.exec(query.order_by(col(WorkItem.due_date), col(WorkItem.title))))
     if not items:
         return []
     batch = hashlib.sha256(",".join(sorted(i.id for i in items)).encode()).hexdigest()[:12]

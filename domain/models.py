@@ -267,6 +267,8 @@ class WorkItem(SQLModel, table=True):
     status: WorkStatus = WorkStatus.open
     answer: str | None = None
     answered_at: datetime | None = None
+    # None for work created before this was kept (migration 0012).
+    created_at: datetime | None = Field(default_factory=utcnow)
 
 
 class AuditEntry(SQLModel, table=True):

@@ -61,6 +61,7 @@ class MissionPeriods(MissionLifecycle):
 
     async def _open_work(self) -> WorkOpened:
         termination = self.state.termination
+        as_of = workflow.now()
         opened = await workflow.execute_activity(
             Activities.open_work,
             OpenWorkInput(
@@ -72,7 +73,7 @@ class MissionPeriods(MissionLifecycle):
                 period_end=self.state.period_end or "",
                 renewal=self.state.renewal,
                 notice_months=self.state.notice_months,
-                as_of=workflow.now(),
+                as_of=as_of,
                 until=termination.effective_on if termination else None,
             ),
             start_to_close_timeout=SLOW_STEP_TIMEOUT,
@@ -86,7 +87,13 @@ class MissionPeriods(MissionLifecycle):
         self.state.period_ends_at = opened.period_ends_at
         self.state.notice_from, self.state.notice_until = opened.notice_from, opened.notice_until
         if opened.information_requests:
-            self.mail.post(MailOccasion(MailKind.information_request, self.start.mission_id))
+            self.mail.post(
+                MailOccasion(
+                    MailKind.information_request,
+                    self.start.mission_id,
+                    opened_at=as_of.isoformat(),
+                )
+            )
         return opened
 
     # --- the timers of an active mission -------------------------------------------------

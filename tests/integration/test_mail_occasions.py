@@ -4,6 +4,7 @@ local catcher once however often the occasion is looked at."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from email import message_from_bytes
 from email.policy import default
 
@@ -16,7 +17,7 @@ from activities.mail import MailActivities
 from activities.work import create_work
 from contracts.mail import MailInput, MailKind, MailOccasion
 from domain.db import get_engine
-from domain.enums import DocumentKind, Role
+from domain.enums import DocumentKind, Role, WorkKind
 from domain.models import (
     Document,
     Folder,
@@ -25,6 +26,8 @@ from domain.models import (
     ServiceRequest,
     SignatureRequest,
     Staff,
+    WorkItem,
+    utcnow,
 )
 from domain.settings import Settings
 from tests.integration.database import database  # noqa: F401
@@ -224,6 +227,45 @@ async def test_portal_users_hear_of_shared_documents_and_information_requests(
         MailOccasion(kind=MailKind.information_request, mission_id=mission.mission_id)
     )
     assert [m.idempotency_key for m in again] == [m.idempotency_key for m in asked]
+
+    # An opening lists only the requests it created: one that finds every slice already open
+    # (after an amendment) has none to tell; the next month's opening tells of its own.
+    nothing_new = await mails_for(
+        MailOccasion(
+            kind=MailKind.information_request,
+            mission_id=mission.mission_id,
+            opened_at=(utcnow() + timedelta(minutes=5)).isoformat(),
+        )
+    )
+    assert nothing_new == []
+    opening = utcnow()
+    with Session(get_engine()) as session:
+        # The year's requests were created a month before the next opening.
+        for item in session.exec(select(WorkItem)).all():
+            item.created_at = opening - timedelta(days=30)
+            session.add(item)
+        session.add(
+            WorkItem(
+                key="test:next-month",
+                firm_id=mission.firm_id,
+                client_id=mission.client_id,
+                mission_id=mission.mission_id,
+                kind=WorkKind.information_request,
+                title="Relevés bancaires (01/2025)",
+                due_date=date(2025, 1, 31),
+            )
+        )
+        session.commit()
+    next_month = await mails_for(
+        MailOccasion(
+            kind=MailKind.information_request,
+            mission_id=mission.mission_id,
+            opened_at=opening.isoformat(),
+        )
+    )
+    assert [m.items for m in next_month] == [
+        ["Relevés bancaires (01/2025) — avant le 31/01/2025"]
+    ] * 2
 
 
 async def test_admins_hear_of_a_client_s_request(mission: Setup) -> None:
