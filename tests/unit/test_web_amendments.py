@@ -51,14 +51,24 @@ def test_a_documents_amendment_is_read_from_its_key(key: str, amendment_id: str 
     assert amendment_of_document(key) == amendment_id
 
 
-def _document(doc_id: str, key: str, kind: DocumentKind, name: str) -> Document:
-    return Document(
-        id=doc_id,
+def pdf_document(
+    key: str,
+    kind: DocumentKind,
+    name: str,
+    *,
+    doc_id: str | None = None,
+    firm_id: str = "frm_1",
+    client_id: str = "cli_1",
+    folder_id: str = "fld_1",
+    mission_id: str = "mis_1",
+) -> Document:
+    """A filed PDF of a mission (version 1); its id made by the model unless given."""
+    document = Document(
         key=key,
-        firm_id="frm_1",
-        client_id="cli_1",
-        folder_id="fld_1",
-        mission_id="mis_1",
+        firm_id=firm_id,
+        client_id=client_id,
+        folder_id=folder_id,
+        mission_id=mission_id,
         kind=kind,
         name=name,
         version=1,
@@ -66,6 +76,9 @@ def _document(doc_id: str, key: str, kind: DocumentKind, name: str) -> Document:
         size=1,
         content_type="application/pdf",
     )
+    if doc_id is not None:
+        document.id = doc_id
+    return document
 
 
 @dataclass
@@ -80,11 +93,11 @@ class View:
     client: Client = field(default_factory=Client)
 
 
-LETTER = _document(
-    "doc_a1",
+LETTER = pdf_document(
     amendment_letter_key("amd_1", 1),
     DocumentKind.letter,
     "Avenant n° 1 - Tenue - v1.pdf",
+    doc_id="doc_a1",
 )
 
 
@@ -133,7 +146,9 @@ def test_no_amendment_no_panel() -> None:
 
 
 def test_the_letters_panel_says_which_letter_is_an_amendments() -> None:
-    own = _document("doc_m1", "letter:mis_1:v1", DocumentKind.letter, "Lettre de mission v1.pdf")
+    own = pdf_document(
+        "letter:mis_1:v1", DocumentKind.letter, "Lettre de mission v1.pdf", doc_id="doc_m1"
+    )
     view = View(
         amendments=[],
         letters=[LetterRow(own, "Privé", False), LetterRow(LETTER, "Privé", False, 1)],

@@ -12,13 +12,14 @@ from api.services.home import awaiting_signature
 from api.services.mission_page import mission_page
 from domain.amendments import amendment_letter_key
 from domain.enums import DocumentKind, MissionStatus
-from domain.models import Amendment, Document, Mission, SignatureRequest, new_id
+from domain.models import Amendment, Mission, SignatureRequest, new_id
 from tests.integration.database import database  # noqa: F401 - the fixture
 from tests.integration.test_mission_activities import (
     Setup,
     session_for,
     setup,  # noqa: F401 - the fixture
 )
+from tests.unit.test_web_amendments import pdf_document
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -26,18 +27,14 @@ SENT = datetime(2026, 11, 20, 9, tzinfo=UTC)
 
 
 def _document(given: Setup, mission_id: str, key: str, kind: DocumentKind, name: str) -> str:
-    document = Document(
-        key=key,
+    document = pdf_document(
+        key,
+        kind,
+        name,
         firm_id=given.firm_id,
         client_id=given.client_id,
         folder_id=given.folder_id,
         mission_id=mission_id,
-        kind=kind,
-        name=name,
-        version=1,
-        sha256="0" * 64,
-        size=1,
-        content_type="application/pdf",
     )
     with session_for() as session:
         session.add(document)
