@@ -5,17 +5,18 @@ amendment's."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from api.schemas import AmendmentSummary
 from api.services.amendments import IN_PROGRESS
+from api.services.home import AwaitingSignature, DueWork, Home
 from api.services.mission_page import AmendmentRow, LetterRow, amendment_of_document
 from domain.amendments import amendment_letter_key
-from domain.enums import DocumentKind
+from domain.enums import DocumentKind, WorkKind
 from domain.models import Document
-from web.staff.labels import AMENDMENT_STATUS, DOCUMENT_KIND
+from web.staff.labels import AMENDMENT_STATUS, DOCUMENT_KIND, LABELS
 from web.templating import environment
 from workflows.amendments import AMENDMENT_EDITABLE, AWAITING, ENDINGS
 
@@ -84,6 +85,13 @@ def pdf_document(
 @dataclass
 class Client:
     id: str = "cli_1"
+
+
+@dataclass
+class Visitor:
+    kind: str = "staff"
+    display_name: str = "Anne Martin"
+    firm_name: str = "Cabinet"
 
 
 @dataclass
@@ -158,3 +166,22 @@ def test_the_letters_panel_says_which_letter_is_an_amendments() -> None:
     )
     assert "Avenant n° 1 · Lettre de mission · v1" in html
     assert html.count("Avenant n° 1 ·") == 1
+
+
+def test_the_home_page_says_which_letter_awaiting_signature_is_an_amendments() -> None:
+    since = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    waiting = [
+        AwaitingSignature("mis_1", "Tenue", "cli_1", "Dupont", since, 0, 0, 2),
+        AwaitingSignature("mis_2", "Paie", "cli_1", "Dupont", since, 1, 1, 2, amendment_number=3),
+    ]
+    due = DueWork(
+        "wrk_1", WorkKind.task, "Relancer", date(2026, 12, 1), "mis_2", "Paie", "cli_1", "Dupont"
+    )
+    found = Home(requests=[], statuses=[], awaiting_signature=waiting, due_work=[due], overdue=0)
+    html = environment.get_template("staff/home.html").render(
+        home=found, window=7, visitor=Visitor(), csrf_token="t", static="/static", path="/app/",
+        **LABELS,
+    )  # fmt: skip
+    assert html.count("Avenant n° 3") == 1
+    assert html.count("Avenant n°") == 1
+    assert "Relancer" in html

@@ -19,7 +19,9 @@ from tests.integration.test_mission_activities import (
     session_for,
     setup,  # noqa: F401 - the fixture
 )
-from tests.unit.test_web_amendments import pdf_document
+from tests.unit.test_web_amendments import Visitor, pdf_document
+from web.staff.labels import LABELS
+from web.templating import environment
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -62,7 +64,23 @@ def _active_mission_with_amendments(given: Setup) -> dict[str, str]:
             provider="yousign",
             provider_request_id=new_id("yr"),
             status="ongoing",
-            signers=[{"status": "signed", "reminders": 1}, {"status": "pending"}],
+            signers=[
+                {
+                    "role": "client",
+                    "first_name": "Léa",
+                    "last_name": "Roux",
+                    "status": "signed",
+                    "reminders": 1,
+                    "reminded_at": None,
+                },
+                {
+                    "role": "firm",
+                    "first_name": "Anne",
+                    "last_name": "Martin",
+                    "status": "pending",
+                    "reminded_at": None,
+                },
+            ],
             created_at=SENT,
         )
         session.add(signature)
@@ -118,3 +136,18 @@ def test_home_lists_an_amendment_awaiting_signature(setup: Setup) -> None:  # no
         (item.mission_id, item.amendment_number, item.signed, item.signers, item.reminders)
         for item in found
     ] == [(ids["mission"], 1, 1, 2, 1)]
+
+
+def test_the_whole_mission_page_renders_the_amendments(setup: Setup) -> None:  # noqa: F811
+    ids = _active_mission_with_amendments(setup)
+    with session_for() as session:
+        found = mission_page(session, setup.firm_id, ids["mission"])
+    html = environment.get_template("staff/mission.html").render(
+        view=found, m=found.mission, people={}, live=False, done=None, can_send=False,
+        can_cancel=False, visitor=Visitor(), csrf_token="t", static="/static",
+        path=f"/app/missions/{ids['mission']}", **LABELS,
+    )  # fmt: skip
+    assert 'aria-labelledby="avenants"' in html
+    assert "En attente de signature · prend effet le 01/12/2026" in html
+    assert f'href="/app/documents/{ids["amendment_letter"]}"' in html
+    assert "Avenant n° 1 · Lettre de mission" in html
