@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select as select_columns
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, or_, select
 
 from domain.enums import MissionStatus, ServiceRequestStatus, WorkKind, WorkStatus
 from domain.models import (
+    Amendment,
     Client,
     Mission,
     Service,
@@ -23,6 +24,8 @@ from domain.models import (
 
 # The home page lists what falls due within this many days, and counts what is overdue.
 DUE_WINDOW_DAYS = 7
+# An amendment's status while its letter is out for signature (workflows/amendments.py).
+AMENDMENT_AWAITING_SIGNATURE = "awaiting_signature"
 # A page lists at most this many of each; the client pages hold the rest.
 LIMIT = 50
 
@@ -53,6 +56,9 @@ class AwaitingSignature:
     reminders: int
     signed: int
     signers: int
+    # "Avenant n° N" when the letter out for signature is an amendment's; None for the
+    # mission's own letter.
+    amendment_number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,11 @@ def missions_by_status(session: Session, firm_id: str) -> list[StatusCount]:
 
 
 def awaiting_signature(session: Session, firm_id: str) -> list[AwaitingSignature]:
-    """Letters sent and not yet signed: since when, and the reminders sent (one query)."""
+    """Letters sent and not yet signed, the missions' and their amendments': since when, and
+    the reminders sent (one query).
+
+    An amendment's letter goes out through its own signature request
+    (``Amendment.signature_id``) while the mission stays active: the same query finds it."""
     rows = session.execute(
         select_columns(
             col(Mission.id),
@@ -137,34 +147,55 @@ def awaiting_signature(session: Session, firm_id: str) -> list[AwaitingSignature
             col(SignatureRequest.letter_version),
             col(SignatureRequest.created_at),
             col(SignatureRequest.signers),
+            col(Amendment.number),
+            col(Amendment.status),
         )
+        .select_from(SignatureRequest)
+        .join(Mission, col(Mission.id) == col(SignatureRequest.mission_id))
         .join(Client, col(Client.id) == col(Mission.client_id))
-        .join(SignatureRequest, col(SignatureRequest.mission_id) == col(Mission.id))
+        .outerjoin(Amendment, col(Amendment.signature_id) == col(SignatureRequest.id))
         .where(
             col(Mission.firm_id) == firm_id,
-            col(Mission.status) == MissionStatus.awaiting_signature,
+            or_(
+                col(Mission.status) == MissionStatus.awaiting_signature,
+                col(Amendment.status) == AMENDMENT_AWAITING_SIGNATURE,
+            ),
         )
     ).all()
     # A mission's latest letter is the one out for signature.
     latest: dict[str, tuple[int, AwaitingSignature]] = {}
-    for mission_id, name, client_id, client_name, version, since, signers in rows:
+    amendments: list[AwaitingSignature] = []
+    for (
+        mission_id,
+        name,
+        client_id,
+        client_name,
+        version,
+        since,
+        signers,
+        amendment_number,
+        amendment_status,
+    ) in rows:
+        item = AwaitingSignature(
+            mission_id=mission_id,
+            mission_name=name,
+            client_id=client_id,
+            client_name=client_name,
+            since=since,
+            reminders=max((int(s.get("reminders", 0)) for s in signers), default=0),
+            signed=sum(1 for s in signers if s.get("status") == "signed"),
+            signers=len(signers),
+            amendment_number=amendment_number,
+        )
+        if amendment_number is not None:
+            if amendment_status == AMENDMENT_AWAITING_SIGNATURE:
+                amendments.append(item)
+            continue
         known = latest.get(mission_id)
         if known is not None and known[0] > version:
             continue
-        latest[mission_id] = (
-            version,
-            AwaitingSignature(
-                mission_id=mission_id,
-                mission_name=name,
-                client_id=client_id,
-                client_name=client_name,
-                since=since,
-                reminders=max((int(s.get("reminders", 0)) for s in signers), default=0),
-                signed=sum(1 for s in signers if s.get("status") == "signed"),
-                signers=len(signers),
-            ),
-        )
-    found = [item for _, item in latest.values()]
+        latest[mission_id] = (version, item)
+    found = [item for _, item in latest.values()] + amendments
     return sorted(found, key=lambda item: item.since)[:LIMIT]
 
 

@@ -7,15 +7,16 @@ firm's mission, client or request answers 404 exactly as a missing one (``firm_r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
 from api.deps import firm_row
 from api.missions_view import mission_out
-from api.schemas import MissionOut
+from api.schemas import AmendmentSummary, MissionOut
 from contracts.statuses import LETTER_EDITABLE_STATUSES
+from domain.amendments import amendment_of_key
 from domain.enums import DocumentKind, Frequency, ServiceRequestStatus
 from domain.letter_templates import DEFAULT_TEMPLATE_ID, DEFAULT_TEMPLATE_NAME
 from domain.models import (
@@ -99,6 +100,27 @@ class LetterRow:
     document: Document
     folder_name: str
     shared: bool
+    # "Avenant n° N" for an amendment's document; None for the mission's own.
+    amendment_number: int | None = None
+
+
+@dataclass(frozen=True)
+class AmendmentRow:
+    """An amendment as the mission page lists it: the API's summary and its documents
+    (letter, signed letter, audit trail), oldest first."""
+
+    amendment: AmendmentSummary
+    documents: list[Document]
+
+
+def amendment_of_document(key: str) -> str | None:
+    """The amendment a document's GED key belongs to: its letter's key
+    (domain.amendments.amendment_letter_key) or the signed letter's and audit trail's,
+    ``<kind>:amendment:<id>`` (activities/amendments.py); None for the mission's own."""
+    parts = key.split(":")
+    if len(parts) == 3 and parts[1] == "amendment":
+        return parts[2]
+    return amendment_of_key(key)
 
 
 @dataclass(frozen=True)
@@ -111,6 +133,7 @@ class MissionPage:
     templates: list[Choice]
     letters: list[LetterRow]
     frequencies: list[Frequency]
+    amendments: list[AmendmentRow] = field(default_factory=list)
 
     @property
     def letter_open(self) -> bool:
@@ -159,8 +182,11 @@ def mission_page(session: Session, firm_id: str, mission_id: str) -> MissionPage
         )
         .order_by(col(Document.version), col(Document.created_at))
     ).all()
+    out = mission_out(session, mission)
+    numbers = {amendment.id: amendment.number for amendment in out.amendments}
+    of_amendment = {document.id: amendment_of_document(document.key) for document in documents}
     return MissionPage(
-        mission=mission_out(session, mission),
+        mission=out,
         client=client,
         client_representatives=list(representatives),
         firm_representatives=list(signers),
@@ -174,8 +200,16 @@ def mission_page(session: Session, firm_id: str, mission_id: str) -> MissionPage
                 by_id[document.folder_id].shared_with_client
                 if document.folder_id in by_id
                 else False,
+                numbers.get(of_amendment[document.id] or ""),
             )
             for document in documents
         ],
         frequencies=list(Frequency),
+        amendments=[
+            AmendmentRow(
+                amendment,
+                [document for document in documents if of_amendment[document.id] == amendment.id],
+            )
+            for amendment in out.amendments
+        ],
     )

@@ -19,6 +19,18 @@ STATUS: dict[str, str] = {
     MissionStatus.terminated: "Résiliée",
 }
 
+# An amendment's status (domain.models.Amendment.status: plain strings, written by
+# workflows/amendments.py); an amendment is masculine (« un avenant »).
+AMENDMENT_STATUS: dict[str, str] = {
+    "draft": "Brouillon",
+    "letter_generated": "Lettre générée",
+    "awaiting_signature": "En attente de signature",
+    "signed": "Signé",
+    "declined": "Refusé",
+    "expired": "Expiré",
+    "cancelled": "Annulé",
+}
+
 REQUEST_STATUS: dict[str, str] = {
     ServiceRequestStatus.open: "À traiter",
     ServiceRequestStatus.converted: "Transformée en mission",
@@ -55,6 +67,7 @@ DOCUMENT_KIND: dict[str, str] = {
 LABELS = {
     "fees_rhythm": {str(key): value for key, value in FREQUENCY_ADVERBS.items()},
     "status_label": STATUS,
+    "amendment_status_label": AMENDMENT_STATUS,
     "request_status_label": REQUEST_STATUS,
     "work_kind_label": WORK_KIND,
     "work_status_label": WORK_STATUS,
