@@ -11,7 +11,6 @@ mission's timeline. Nothing here runs for a history that never drafted an amendm
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,7 +35,6 @@ with workflow.unsafe.imports_passed_through():
         FileAmendmentLetterInput,
         FileSignedAmendmentInput,
         ProviderStatus,
-        RemindInput,
         SaveAmendmentInput,
         SendForSignatureInput,
         SignatureEvent,
@@ -390,13 +388,7 @@ class MissionAmendments(SignatureWait):
         poll = self._next_poll(amendment.last_heard_at)
         if reminder is not None and now >= reminder:
             amendment.reminders_sent += 1
-            with contextlib.suppress(ActivityError):
-                await workflow.execute_activity(
-                    Activities.remind_signers,
-                    RemindInput(amendment.signature.signature_id, amendment.reminders_sent),
-                    start_to_close_timeout=STEP_TIMEOUT,
-                    retry_policy=RETRY_A_FEW_TIMES,
-                )
+            await self._remind_signers(amendment.signature.signature_id, amendment.reminders_sent)
         if poll is not None and now >= poll:
             await self._poll_amendment(amendment)
 

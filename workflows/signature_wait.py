@@ -248,10 +248,15 @@ class SignatureWait(MissionPeriods):
     async def _remind(self) -> None:
         assert self.state.signature is not None
         self.state.reminders_sent += 1
+        await self._remind_signers(self.state.signature.signature_id, self.state.reminders_sent)
+
+    async def _remind_signers(self, signature_id: str, number: int) -> None:
+        """Reminder ``number`` of a signature request (the letter's, or an amendment's); a
+        failure is let go, the next timer carries on."""
         with contextlib.suppress(ActivityError):
             await workflow.execute_activity(
                 Activities.remind_signers,
-                RemindInput(self.state.signature.signature_id, self.state.reminders_sent),
+                RemindInput(signature_id, number),
                 start_to_close_timeout=STEP_TIMEOUT,
                 retry_policy=RETRY_A_FEW_TIMES,
             )
