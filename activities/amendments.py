@@ -171,15 +171,20 @@ def _original_letter_date(session: Session, mission_id: str) -> date | None:
     return created.date() if created else None
 
 
+def _amendment_and_mission(session: Session, amendment_id: str) -> tuple[Amendment, Mission]:
+    amendment = session.get(Amendment, amendment_id)
+    mission = session.get(Mission, amendment.mission_id) if amendment else None
+    if amendment is None or mission is None:
+        raise not_found(f"amendment {amendment_id}")
+    return amendment, mission
+
+
 def load_amendment_context(
     request: AmendmentRenderInput, blobs: BlobStore
 ) -> tuple[bytes, dict[str, Any], str]:
     """The template's bytes, the values to merge, and the mission's id, read in one session."""
     with session_scope(write=False) as session:
-        amendment = session.get(Amendment, request.amendment_id)
-        mission = session.get(Mission, amendment.mission_id) if amendment else None
-        if amendment is None or mission is None:
-            raise not_found(f"amendment {request.amendment_id}")
+        amendment, mission = _amendment_and_mission(session, request.amendment_id)
         parties = letter_parties(
             session, mission, request.firm_representative_id, request.client_representative_id
         )
@@ -228,14 +233,6 @@ class AmendmentDocumentActivities:
 
 
 # --- filing -----------------------------------------------------------------------------------
-
-
-def _amendment_and_mission(session: Session, amendment_id: str) -> tuple[Amendment, Mission]:
-    amendment = session.get(Amendment, amendment_id)
-    mission = session.get(Mission, amendment.mission_id) if amendment else None
-    if amendment is None or mission is None:
-        raise not_found(f"amendment {amendment_id}")
-    return amendment, mission
 
 
 class AmendmentFilingActivities:

@@ -11,7 +11,6 @@ mission's timeline. Nothing here runs for a history that never drafted an amendm
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,16 +32,13 @@ with workflow.unsafe.imports_passed_through():
         AmendmentSignatureAsk,
         AmendmentStatusInput,
         AmendmentUpdates,
-        CancelSignatureInput,
         FileAmendmentLetterInput,
         FileSignedAmendmentInput,
         ProviderStatus,
-        RemindInput,
         SaveAmendmentInput,
         SendForSignatureInput,
         SignatureEvent,
         SignatureStarted,
-        SignatureStatusInput,
         WorkCreated,
     )
     from contracts.statuses import MissionStatus, SignatureEventKind
@@ -223,14 +219,8 @@ class MissionAmendments(SignatureWait):
 
     async def _cancel_amendment_at_provider(self, reason: str) -> None:
         amendment = self.state.amendment
-        if amendment is None or amendment.signature is None:
-            return
-        await workflow.execute_activity(
-            Activities.cancel_signature,
-            CancelSignatureInput(amendment.signature.signature_id, reason),
-            start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=RETRY_UNTIL_DONE,
-        )
+        if amendment is not None and amendment.signature is not None:
+            await self._cancel_signature(amendment.signature.signature_id, reason)
 
     async def _close_amendment(self, reason: str) -> None:
         """The mission ends (terminated, cancelled): so does its amendment in progress."""
@@ -308,12 +298,12 @@ class MissionAmendments(SignatureWait):
         if event.kind == SignatureEventKind.signer_done:
             if event.signer_email and event.signer_email not in amendment.signers_done:
                 amendment.signers_done.append(event.signer_email)
-                await self._amendment_signature_status(signature_id, "ongoing", event.signer_email)
+                await self._signature_status(signature_id, "ongoing", event.signer_email)
         elif event.kind == SignatureEventKind.done:
             await self._amendment_signed()
         elif event.kind in ENDINGS:
             status = ENDINGS[SignatureEventKind(event.kind)]
-            await self._amendment_signature_status(signature_id, event.kind)
+            await self._signature_status(signature_id, event.kind)
             who = "signer" if status == "declined" else "provider"
             await self._end_amendment(status, who, event.reason or status)
             if status == "declined":
@@ -336,19 +326,9 @@ class MissionAmendments(SignatureWait):
                 kind,
                 mission_id=self.start.mission_id,
                 letter_version=-amendment.number,
-                expires_on=self._amendment_expiry(amendment).date().isoformat(),
+                expires_on=self._expiry(amendment.sent_at).date().isoformat(),
                 **facts,
             )
-        )
-
-    async def _amendment_signature_status(
-        self, signature_id: str, status: str, signer_email: str = ""
-    ) -> None:
-        await workflow.execute_activity(
-            Activities.record_signature_status,
-            SignatureStatusInput(signature_id, status, signer_email),
-            start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=RETRY_UNTIL_DONE,
         )
 
     async def _amendment_signed(self) -> None:
@@ -389,49 +369,26 @@ class MissionAmendments(SignatureWait):
         if amendment is None or amendment.status != AWAITING or amendment.sent_at is None:
             return None
         instants = (
-            self._amendment_expiry(amendment),
-            self._amendment_reminder(amendment),
-            self._amendment_poll(amendment),
+            self._expiry(amendment.sent_at),
+            self._next_reminder(amendment.sent_at, amendment.reminders_sent),
+            self._next_poll(amendment.last_heard_at),
         )
         return min(instant for instant in instants if instant is not None)
-
-    def _amendment_expiry(self, amendment: AmendmentInProgress) -> datetime:
-        assert amendment.sent_at is not None
-        return amendment.sent_at + timedelta(days=self.start.signature_expiry_days)
-
-    def _amendment_reminder(self, amendment: AmendmentInProgress) -> datetime | None:
-        interval = self.start.signature_reminder_interval_days
-        if amendment.sent_at is None or interval <= 0:
-            return None
-        if amendment.reminders_sent >= self.start.signature_reminder_max:
-            return None
-        return amendment.sent_at + timedelta(days=interval * (amendment.reminders_sent + 1))
-
-    def _amendment_poll(self, amendment: AmendmentInProgress) -> datetime | None:
-        hours = self.start.signature_poll_after_hours
-        if amendment.last_heard_at is None or hours <= 0:
-            return None
-        return amendment.last_heard_at + timedelta(hours=hours)
 
     async def _amendment_deadline_passed(self) -> None:
         amendment = self.state.amendment
         assert amendment is not None and amendment.signature is not None
         now = workflow.now()
-        if now >= self._amendment_expiry(amendment):
+        if now >= self._expiry(amendment.sent_at):
             await self._cancel_amendment_at_provider("signature window expired")
             await self._end_amendment("expired", "sceau", "no signature in time")
             self._mail_about_amendment(amendment, MailKind.letter_expired)
             return
-        reminder, poll = self._amendment_reminder(amendment), self._amendment_poll(amendment)
+        reminder = self._next_reminder(amendment.sent_at, amendment.reminders_sent)
+        poll = self._next_poll(amendment.last_heard_at)
         if reminder is not None and now >= reminder:
             amendment.reminders_sent += 1
-            with contextlib.suppress(ActivityError):
-                await workflow.execute_activity(
-                    Activities.remind_signers,
-                    RemindInput(amendment.signature.signature_id, amendment.reminders_sent),
-                    start_to_close_timeout=STEP_TIMEOUT,
-                    retry_policy=RETRY_A_FEW_TIMES,
-                )
+            await self._remind_signers(amendment.signature.signature_id, amendment.reminders_sent)
         if poll is not None and now >= poll:
             await self._poll_amendment(amendment)
 

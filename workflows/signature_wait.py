@@ -142,9 +142,15 @@ class SignatureWait(MissionPeriods):
     async def _record_signature(self, status: str, signer_email: str = "") -> None:
         assert self.state.signature is not None
         self.state.signature.status = status
+        await self._signature_status(self.state.signature.signature_id, status, signer_email)
+
+    async def _signature_status(
+        self, signature_id: str, status: str, signer_email: str = ""
+    ) -> None:
+        """Record the status of a signature request: the letter's, or an amendment's."""
         await workflow.execute_activity(
             Activities.record_signature_status,
-            SignatureStatusInput(self.state.signature.signature_id, status, signer_email),
+            SignatureStatusInput(signature_id, status, signer_email),
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=RETRY_UNTIL_DONE,
         )
@@ -181,11 +187,14 @@ class SignatureWait(MissionPeriods):
         )
 
     async def _cancel_at_provider(self, reason: str) -> None:
-        if self.state.signature is None:
-            return
+        if self.state.signature is not None:
+            await self._cancel_signature(self.state.signature.signature_id, reason)
+
+    async def _cancel_signature(self, signature_id: str, reason: str) -> None:
+        """Cancel a signature request at the provider: the letter's, or an amendment's."""
         await workflow.execute_activity(
             Activities.cancel_signature,
-            CancelSignatureInput(self.state.signature.signature_id, reason),
+            CancelSignatureInput(signature_id, reason),
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=RETRY_UNTIL_DONE,
         )
@@ -195,37 +204,42 @@ class SignatureWait(MissionPeriods):
     def _signature_deadline(self) -> datetime:
         """The nearest of expiry, next reminder and next poll; the expiry alone for a mission
         that started waiting before the `signature-timers` patch."""
-        expiry = self._expiry()
-        if self.state.signature_timers:
-            return min(t for t in (expiry, self._next_reminder(), self._next_poll()) if t)
+        state = self.state
+        expiry = self._expiry(state.sent_at)
+        if state.signature_timers:
+            reminder = self._next_reminder(state.sent_at, state.reminders_sent)
+            return min(t for t in (expiry, reminder, self._next_poll(state.last_heard_at)) if t)
         return expiry
 
-    def _expiry(self) -> datetime:
-        assert self.state.sent_at is not None
-        return self.state.sent_at + timedelta(days=self.start.signature_expiry_days)
+    # The letter's and the amendment's (workflows/amendments.py) requests share these.
 
-    def _next_reminder(self) -> datetime | None:
+    def _expiry(self, sent_at: datetime | None) -> datetime:
+        assert sent_at is not None
+        return sent_at + timedelta(days=self.start.signature_expiry_days)
+
+    def _next_reminder(self, sent_at: datetime | None, reminders_sent: int) -> datetime | None:
         interval = self.start.signature_reminder_interval_days
-        if self.state.sent_at is None or interval <= 0:
+        if sent_at is None or interval <= 0:
             return None
-        if self.state.reminders_sent >= self.start.signature_reminder_max:
+        if reminders_sent >= self.start.signature_reminder_max:
             return None
-        return self.state.sent_at + timedelta(days=interval * (self.state.reminders_sent + 1))
+        return sent_at + timedelta(days=interval * (reminders_sent + 1))
 
-    def _next_poll(self) -> datetime | None:
+    def _next_poll(self, last_heard_at: datetime | None) -> datetime | None:
         hours = self.start.signature_poll_after_hours
-        if self.state.last_heard_at is None or hours <= 0:
+        if last_heard_at is None or hours <= 0:
             return None
-        return self.state.last_heard_at + timedelta(hours=hours)
+        return last_heard_at + timedelta(hours=hours)
 
     async def _signature_deadline_passed(self) -> None:
         now = workflow.now()
-        if now >= self._expiry():
+        if now >= self._expiry(self.state.sent_at):
             await self._cancel_at_provider("signature window expired")
             await self._transition("expired", "sceau", "no signature in time")
             self._mail_about_letter(MailKind.letter_expired)
             return
-        reminder, poll = self._next_reminder(), self._next_poll()
+        reminder = self._next_reminder(self.state.sent_at, self.state.reminders_sent)
+        poll = self._next_poll(self.state.last_heard_at)
         if reminder is not None and now >= reminder:
             await self._remind()
         if self.state.status == "awaiting_signature" and poll is not None and now >= poll:
@@ -234,10 +248,15 @@ class SignatureWait(MissionPeriods):
     async def _remind(self) -> None:
         assert self.state.signature is not None
         self.state.reminders_sent += 1
+        await self._remind_signers(self.state.signature.signature_id, self.state.reminders_sent)
+
+    async def _remind_signers(self, signature_id: str, number: int) -> None:
+        """Reminder ``number`` of a signature request (the letter's, or an amendment's); a
+        failure is let go, the next timer carries on."""
         with contextlib.suppress(ActivityError):
             await workflow.execute_activity(
                 Activities.remind_signers,
-                RemindInput(self.state.signature.signature_id, self.state.reminders_sent),
+                RemindInput(signature_id, number),
                 start_to_close_timeout=STEP_TIMEOUT,
                 retry_policy=RETRY_A_FEW_TIMES,
             )
@@ -276,7 +295,8 @@ class SignatureWait(MissionPeriods):
 
     def _mail_about_letter(self, kind: MailKind, **facts: Any) -> None:
         """Post the e-mail about the current letter (workflows/notifications.py)."""
-        expires_on = self._expiry().date().isoformat() if self.state.sent_at else ""
+        sent_at = self.state.sent_at
+        expires_on = self._expiry(sent_at).date().isoformat() if sent_at else ""
         self.mail.post(
             MailOccasion(
                 kind,
