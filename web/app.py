@@ -7,6 +7,7 @@ without it, and none appears in the API's OpenAPI document.
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -49,6 +50,12 @@ def page_error(request: Request, status: int, title: str, message: str) -> Respo
     )
 
 
+async def _api_answer(handler: Any, request: Request, error: Exception) -> Response:
+    """The API's own handler's answer (FastAPI keeps both plain and async handlers)."""
+    answer = handler(request, error)
+    return await answer if inspect.isawaitable(answer) else answer
+
+
 def install_web(app: FastAPI) -> None:
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="web-static")
     for router in ROUTERS:
@@ -73,8 +80,7 @@ def install_web(app: FastAPI) -> None:
     async def _invalid(request: Request, error: RequestValidationError) -> Response:
         # A form field past its limits (a 100 000-character e-mail...): a page, not JSON.
         if not request.url.path.startswith(PAGE_PREFIXES):
-            answer = api_invalid(request, error)
-            return await answer if inspect.isawaitable(answer) else answer
+            return await _api_answer(api_invalid, request, error)
         await current_visitor(request)
         return page_error(
             request, 422, "Données refusées", "Un champ du formulaire dépasse ce qui est permis."
@@ -84,8 +90,7 @@ def install_web(app: FastAPI) -> None:
     async def _refused(request: Request, error: ApiError) -> Response:
         # A service the pages share with the API refused: the person reads it on a page.
         if not request.url.path.startswith(PAGE_PREFIXES):
-            answer = api_error(request, error)
-            return await answer if inspect.isawaitable(answer) else answer
+            return await _api_answer(api_error, request, error)
         await current_visitor(request)
         title, message = REFUSALS.get(error.status, ("Action impossible", error.message))
         return page_error(request, error.status, title, message)
@@ -94,8 +99,7 @@ def install_web(app: FastAPI) -> None:
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
         # Under the pages' paths a person reads the error: an HTML page, not the API's JSON.
         if not request.url.path.startswith(PAGE_PREFIXES):
-            answer = api_http_error(request, error)
-            return await answer if inspect.isawaitable(answer) else answer
+            return await _api_answer(api_http_error, request, error)
         await current_visitor(request)  # the layout shows who is signed in
         if error.status_code == 404:
             return page_error(request, 404, "Page introuvable", "Cette page n'existe pas.")
