@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -20,29 +21,45 @@ import httpx
 SCEAU = Path(sys.executable).parent / "sceau"
 
 
-def free_port() -> int:
+# Ports the kernel never gives an outgoing connection: a port picked from the ephemeral range
+# can be taken as the source port of some connection between the pick and the bind by the
+# process that needs it (seen once: a second worker never served its metrics).
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_FIRST_PORT = 20000
+_handed_out: set[int] = set()
+
+
+def _below_ephemeral() -> int:
+    try:
+        return int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def free_ports_in_a_row(count: int) -> int:
-    """The first of ``count`` consecutive free ports (worker N serves its metrics on the
-    first + N - 1)."""
-    for _ in range(100):
-        first = free_port()
-        probes = [socket.socket() for _ in range(count - 1)]
-        try:
-            for offset, probe in enumerate(probes, start=1):
-                probe.bind(("127.0.0.1", first + offset))
+    """The first of ``count`` consecutive free ports outside the ephemeral range, none handed
+    out before in this process (worker N serves its metrics on the first + N - 1)."""
+    last = _below_ephemeral() - count
+    for _ in range(1000):
+        first = random.randint(_FIRST_PORT, last)
+        ports = range(first, first + count)
+        if _handed_out.isdisjoint(ports) and all(_bindable(port) for port in ports):
+            _handed_out.update(ports)
             return first
-        except OSError:
-            continue
-        finally:
-            for probe in probes:
-                probe.close()
     raise RuntimeError(f"no {count} free ports in a row")
+
+
+def free_port() -> int:
+    return free_ports_in_a_row(1)
 
 
 @dataclass

@@ -159,8 +159,13 @@ def test_two_workers_share_the_queues(two_workers: Stack) -> None:
             for queue in ("missions", "documents")
         )
 
-    for endpoint in endpoints:
-        wait_for(lambda e=endpoint: polls_both_queues(e), f"{endpoint} polling both queues")
+    for number, endpoint in enumerate(endpoints, start=1):
+        log = two_workers.data_dir / f"worker-{number}.log"
+        try:
+            wait_for(lambda e=endpoint: polls_both_queues(e), f"{endpoint} polling both queues")
+        except AssertionError as timeout:
+            tail = log.read_text()[-3000:] if log.exists() else "no log"
+            raise AssertionError(f"{timeout}; worker-{number}.log ends with:\n{tail}") from None
 
     # Activity tasks go to whichever worker polls first: with a few missions both get some.
     missions = 0

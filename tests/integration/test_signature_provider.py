@@ -10,7 +10,6 @@ import asyncio
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -40,16 +39,11 @@ from esignature.yousign import (
     parse_webhook,
     reminder_settings,
 )
+from tests.e2e.stack import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "provider-test-key"
 WEBHOOK_SECRET = "provider-test-webhook-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_pdf(pages: int = 2) -> bytes:
