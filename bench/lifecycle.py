@@ -6,8 +6,9 @@ through: create → letter (render, convert, file) → send for signature → si
 provider → active (signed letter filed, work created). It prints missions per minute and
 p50/p95 per step, then runs on the same Temporal server a baseline: a workflow with as many
 no-op activities as one mission ran, N of them, C at a time. The ratio compares the missions'
-throughput with PDF conversion time left out (the goal: at least half the baseline's) to
-the baseline's. The last line is JSON.
+throughput with PDF conversion time left out (the goal: at least 0.75 of the baseline's)
+to the baseline's; a step run as a local activity counts as one of the baseline's
+activities. The last line is JSON.
 
     .venv/bin/python bench/lifecycle.py [--missions 20] [--concurrency 4] [--sqlite]
 """
@@ -98,26 +99,39 @@ def one_mission(stack: Stack, staff: Api, folder: str, index: int) -> MissionRun
     return run
 
 
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
+
+
 @dataclass
 class MissionHistory:
-    """What a mission's workflow history shows: its activities and how long each ran."""
+    """What a mission's workflow history shows: its steps and how long each activity ran."""
 
+    # Every step, activity tasks and local activities alike: the baseline runs as many
+    # no-op activity tasks, so a step moved to a local activity still counts against it.
     activities: int
+    local: int
     pdf: float
     # Seconds from an activity's start to its completion, by activity type.
     durations: dict[str, list[float]]
 
 
 async def activity_times(client: Client, workflow_id: str) -> MissionHistory:
-    """How many activities the workflow ran, its PDF conversion's time, and each activity's
-    run time (where the missions' time goes, beside the baseline's no-ops)."""
+    """How many steps the workflow ran (and how many of them locally), its PDF conversion's
+    time, and each activity task's run time (where the missions' time goes, beside the
+    baseline's no-ops)."""
     history = await client.get_workflow_handle(workflow_id).fetch_history()
     scheduled: dict[int, str] = {}
     started_at: dict[int, float] = {}
     durations: dict[str, list[float]] = {}
-    count, pdf = 0, 0.0
+    count, local, pdf = 0, 0, 0.0
     for event in history.events:
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        if (
+            event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+            and event.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER
+        ):
+            count += 1
+            local += 1
+        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             count += 1
             scheduled[event.event_id] = (
                 event.activity_task_scheduled_event_attributes.activity_type.name
@@ -133,7 +147,7 @@ async def activity_times(client: Client, workflow_id: str) -> MissionHistory:
             durations.setdefault(name, []).append(ran)
             if name == "convert_to_pdf":
                 pdf += ran
-    return MissionHistory(count, pdf, durations)
+    return MissionHistory(count, local, pdf, durations)
 
 
 async def baseline(
@@ -221,6 +235,7 @@ def report(
     noops: list[float],
 ) -> None:
     activities = max(history.activities for history in per_mission)
+    local = max(history.local for history in per_mission)
     pdf = [history.pdf for history in per_mission]
     busy = sum(run.total for run in runs)
     # The share of the missions' time spent converting PDFs, taken out of the wall time.
@@ -254,7 +269,7 @@ def report(
     ratio = per_minute_without_pdf / baseline_per_minute
     print(
         f"{args.missions} missions, {args.concurrency} at a time, "
-        f"{activities} activities each, {wall:.1f} s"
+        f"{activities} steps each ({local} of them local activities), {wall:.1f} s"
     )
     for step, figures in steps.items():
         print(f"  {step:17} p50 {figures['p50_ms']:8.1f} ms   p95 {figures['p95_ms']:8.1f} ms")
@@ -267,13 +282,14 @@ def report(
     print(f"missions per minute:                 {per_minute:8.1f}")
     print(f"missions per minute, PDF left out:   {per_minute_without_pdf:8.1f}")
     print(f"baseline workflows per minute:       {baseline_per_minute:8.1f}")
-    print(f"ratio (PDF left out / baseline):     {ratio:8.2f}   goal ≥ 0.50")
+    print(f"ratio (PDF left out / baseline):     {ratio:8.2f}   goal ≥ 0.75")
     result: dict[str, Any] = {
         "bench": "lifecycle",
         "missions": args.missions,
         "concurrency": args.concurrency,
         "database": "sqlite" if args.sqlite else "postgresql",
         "activities_per_mission": activities,
+        "local_activities_per_mission": local,
         "missions_per_minute": round(per_minute, 1),
         "missions_per_minute_without_pdf": round(per_minute_without_pdf, 1),
         "baseline_per_minute": round(baseline_per_minute, 1),

@@ -200,6 +200,10 @@ class MissionWorkflowState:
     # Whether the mission sends its e-mails (the `mail-notifications` patch; None: not
     # decided yet). Decided the first time a message is due, kept for the mission's life.
     mail_notifications: bool | None = None
+    # Whether the mission's database steps run as local activities (the
+    # `local-database-steps` patch, workflows/steps.py; None: not decided yet). Decided at its
+    # first step, kept for the mission's life.
+    local_steps: bool | None = None
 
 
 @dataclass

@@ -53,6 +53,7 @@ from workflows.policies import (
     STEP_TIMEOUT,
 )
 from workflows.signature_wait import FINAL_PROVIDER_STATUSES, SignatureWait
+from workflows.steps import database_step
 
 # While the amendment may still change: its letter may be (re)generated, or it cancelled.
 AMENDMENT_EDITABLE = ("draft", "letter_generated")
@@ -86,12 +87,12 @@ class MissionAmendments(SignatureWait):
         async with self.turn:
             self._refuse_amendment()
             self.state.seq += 1
-            number = await workflow.execute_activity(
+            number = await database_step(
+                self.state,
                 AmendmentActivities.save_amendment,
                 SaveAmendmentInput(
                     self.start.mission_id, self.state.seq, draft, workflow.now().isoformat()
                 ),
-                start_to_close_timeout=STEP_TIMEOUT,
                 retry_policy=RETRY_WHILE_CALLER_WAITS,
                 result_type=int,
             )
@@ -250,7 +251,8 @@ class MissionAmendments(SignatureWait):
         amendment = self.state.amendment
         assert amendment is not None
         self.state.seq += 1
-        await workflow.execute_activity(
+        await database_step(
+            self.state,
             AmendmentActivities.record_amendment,
             AmendmentStatusInput(
                 mission_id=self.start.mission_id,
@@ -264,7 +266,6 @@ class MissionAmendments(SignatureWait):
                 signature_id=amendment.signature.signature_id if amendment.signature else "",
                 letter_version=amendment.letter_version,
             ),
-            start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=RETRY_UNTIL_DONE,
         )
         amendment.status = status

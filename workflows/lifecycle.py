@@ -38,7 +38,9 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.letter_pdf import render_letter_pdf
 from workflows.notifications import Outbox
+from workflows.patches import OPERATORS_VIEW
 from workflows.policies import RETRY_UNTIL_DONE, RETRY_WHILE_CALLER_WAITS, STEP_TIMEOUT
+from workflows.steps import database_step
 
 
 class Rejected(ApplicationError):
@@ -96,7 +98,8 @@ class MissionLifecycle:
     async def create_mission(self, draft: MissionDraft) -> MissionState:
         async with self.turn:
             self._require((None, "requested"), "create the mission")
-            await workflow.execute_activity(
+            await database_step(
+                self.state,
                 Activities.save_mission,
                 SaveMissionInput(
                     self.start.mission_id,
@@ -105,7 +108,6 @@ class MissionLifecycle:
                     self.start.service_request_id,
                     draft,
                 ),
-                start_to_close_timeout=STEP_TIMEOUT,
                 retry_policy=RETRY_WHILE_CALLER_WAITS,
             )
             self.state.period_end = draft.period_end
@@ -125,10 +127,10 @@ class MissionLifecycle:
     async def change_line(self, change: LineChange) -> MissionState:
         async with self.turn:
             self._require(LETTER_EDITABLE_STATUSES, "change a line")
-            await workflow.execute_activity(
+            await database_step(
+                self.state,
                 Activities.change_line,
                 ChangeLineInput(self.start.mission_id, change),
-                start_to_close_timeout=STEP_TIMEOUT,
                 retry_policy=RETRY_WHILE_CALLER_WAITS,
             )
             return self.snapshot()
@@ -184,7 +186,8 @@ class MissionLifecycle:
 
     async def _transition(self, status: str, by: str, reason: str) -> None:
         self.state.seq += 1
-        await workflow.execute_activity(
+        await database_step(
+            self.state,
             Activities.record_transition,
             TransitionInput(
                 mission_id=self.start.mission_id,
@@ -197,13 +200,12 @@ class MissionLifecycle:
                 at=workflow.now().isoformat(),
                 service_request_id=self.start.service_request_id,
             ),
-            start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=RETRY_UNTIL_DONE,
         )
         self.state.status = status
         # The letter version and the memo came later: each upsert of the memo is one more
         # command, so a mission that started before keeps the old sequence for this run.
-        if workflow.patched("operators-view"):
+        if workflow.patched(OPERATORS_VIEW):
             self._show_operators_view()
         else:
             workflow.upsert_search_attributes(

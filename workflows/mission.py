@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.amendments import MissionAmendments
 from workflows.notifications import Outbox
+from workflows.patches import SIGNATURE_TIMERS
 
 # How long a new workflow waits for the update that started it to record a first status.
 FIRST_STATUS_TIMEOUT = timedelta(hours=1)
@@ -60,7 +61,7 @@ class MissionWorkflow(MissionAmendments):
                 return self.snapshot()
         while self.state.status not in TERMINAL_STATUSES:
             if self.state.status == "awaiting_signature" and self.state.signature_timers is None:
-                self.state.signature_timers = workflow.patched("signature-timers")
+                self.state.signature_timers = workflow.patched(SIGNATURE_TIMERS)
             if self._history_is_long() or self.continue_now:
                 await self._continue_as_new()
             deadline = self._deadline()

@@ -25,9 +25,9 @@ with workflow.unsafe.imports_passed_through():
     from contracts.mail import MAILS_FOR, SEND_MAIL, MailInput, MailOccasion, MailSent
     from contracts.messages import MissionWorkflowState
 
+from workflows.patches import MAIL_NOTIFICATIONS
 from workflows.policies import STEP_TIMEOUT, backing_off
 
-MAIL_PATCH = "mail-notifications"
 # A relay out of reach is retried ten times, 1 s, 2 s, 4 s … 256 s apart (some eight and a
 # half minutes in all), then the message is given up and logged: never the mission.
 RETRY_MAIL = backing_off(up_to=timedelta(minutes=5), attempts=10)
@@ -44,7 +44,7 @@ class Outbox:
     def enabled(self) -> bool:
         """The mission's `mail-notifications` decision, taken the first time it is asked."""
         if self.state.mail_notifications is None:
-            self.state.mail_notifications = workflow.patched(MAIL_PATCH)
+            self.state.mail_notifications = workflow.patched(MAIL_NOTIFICATIONS)
         return self.state.mail_notifications
 
     def post(self, occasion: MailOccasion) -> None:

@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.lifecycle import MissionLifecycle, Rejected
 from workflows.policies import RETRY_UNTIL_DONE, SLOW_STEP_TIMEOUT, STEP_TIMEOUT
+from workflows.steps import database_step
 
 
 class MissionPeriods(MissionLifecycle):
@@ -62,7 +63,8 @@ class MissionPeriods(MissionLifecycle):
     async def _open_work(self) -> WorkOpened:
         termination = self.state.termination
         as_of = workflow.now()
-        opened = await workflow.execute_activity(
+        opened = await database_step(
+            self.state,
             Activities.open_work,
             OpenWorkInput(
                 mission_id=self.start.mission_id,
@@ -76,7 +78,7 @@ class MissionPeriods(MissionLifecycle):
                 as_of=as_of,
                 until=termination.effective_on if termination else None,
             ),
-            start_to_close_timeout=SLOW_STEP_TIMEOUT,
+            timeout=SLOW_STEP_TIMEOUT,
             retry_policy=RETRY_UNTIL_DONE,
             result_type=WorkOpened,
         )
@@ -141,7 +143,8 @@ class MissionPeriods(MissionLifecycle):
         """A period of the same length, its first work opened, then a fresh history."""
         assert self.state.period_start is not None and self.state.period_end is not None
         self.state.seq += 1
-        renewed = await workflow.execute_activity(
+        renewed = await database_step(
+            self.state,
             Activities.renew_mission,
             RenewInput(
                 mission_id=self.start.mission_id,
@@ -151,7 +154,6 @@ class MissionPeriods(MissionLifecycle):
                 period_end=self.state.period_end,
                 at=workflow.now().isoformat(),
             ),
-            start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=RETRY_UNTIL_DONE,
             result_type=RenewedPeriod,
         )
@@ -212,7 +214,8 @@ class MissionPeriods(MissionLifecycle):
             self._require(("active",), "terminate the mission")
             self._refuse_second_termination()
             self.state.seq += 1
-            recorded = await workflow.execute_activity(
+            recorded = await database_step(
+                self.state,
                 Activities.record_termination,
                 TerminationInput(
                     mission_id=self.start.mission_id,
@@ -224,7 +227,6 @@ class MissionPeriods(MissionLifecycle):
                     renews=self.state.by_period and self.state.renewal == Renewal.tacit,
                     at=workflow.now().isoformat(),
                 ),
-                start_to_close_timeout=STEP_TIMEOUT,
                 retry_policy=RETRY_UNTIL_DONE,
                 result_type=TerminationRecorded,
             )
@@ -247,10 +249,10 @@ class MissionPeriods(MissionLifecycle):
 
     async def _terminate(self, termination: Termination) -> None:
         await self._close_amendment("the mission is terminated")
-        await workflow.execute_activity(
+        await database_step(
+            self.state,
             Activities.end_work,
             EndWorkInput(self.start.mission_id, termination.effective_on),
-            start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=RETRY_UNTIL_DONE,
             result_type=int,
         )

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts.statuses import SignatureEventKind
 
 from workflows.lifecycle import Rejected
+from workflows.patches import DECLINED_FOLLOW_UP, WORK_BY_PERIOD
 from workflows.periods import MissionPeriods
 from workflows.policies import (
     RETRY_A_FEW_TIMES,
@@ -40,6 +41,7 @@ from workflows.policies import (
     SLOW_STEP_TIMEOUT,
     STEP_TIMEOUT,
 )
+from workflows.steps import database_step
 
 # What the provider reports when asked that ends the wait, as the event it would have sent
 # (the provider's status and the event's kind are the same words).
@@ -116,11 +118,11 @@ class SignatureWait(MissionPeriods):
         elif event.kind == SignatureEventKind.declined:
             await self._record_signature("declined")
             await self._transition("declined", "signer", event.reason)
-            if workflow.patched("declined-follow-up"):
-                await workflow.execute_activity(
+            if workflow.patched(DECLINED_FOLLOW_UP):
+                await database_step(
+                    self.state,
                     Activities.create_follow_up_task,
                     FollowUpInput(self.start.mission_id, event.reason),
-                    start_to_close_timeout=STEP_TIMEOUT,
                     retry_policy=RETRY_UNTIL_DONE,
                 )
             self._mail_about_letter(
@@ -148,10 +150,10 @@ class SignatureWait(MissionPeriods):
         self, signature_id: str, status: str, signer_email: str = ""
     ) -> None:
         """Record the status of a signature request: the letter's, or an amendment's."""
-        await workflow.execute_activity(
+        await database_step(
+            self.state,
             Activities.record_signature_status,
             SignatureStatusInput(signature_id, status, signer_email),
-            start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=RETRY_UNTIL_DONE,
         )
 
@@ -170,7 +172,7 @@ class SignatureWait(MissionPeriods):
         self._mail_about_letter(MailKind.document_shared, document_key=signed)
         # Work opens period by period, on the workflow's timers; a mission signed before
         # gets all its work at once, as its history says.
-        if workflow.patched("work-by-period"):
+        if workflow.patched(WORK_BY_PERIOD):
             await self._activate_by_period()
             return
         created = await workflow.execute_activity(

@@ -107,19 +107,33 @@ def test_worker_logs_carry_the_mission_and_workflow_ids(stack: Stack, staff: Api
 
 
 def test_worker_serves_temporal_sdk_metrics(stack: Stack, staff: Api) -> None:
-    new_mission(staff, stack.demo, "Métriques du worker")
+    mission = new_mission(staff, stack.demo, "Métriques du worker")
+    # The mission's database steps run as local activities; its letter's preview runs
+    # activity tasks on the documents queue.
+    letter = {
+        "template_id": "default",
+        "firm_representative_id": stack.demo["staff_id"],
+        "client_representative_id": stack.demo["client_representative_id"],
+    }
+    staff.post(f"/v1/missions/{mission['id']}/letter/preview", letter)
 
     def executed() -> str | None:
         text = httpx.get(stack.worker_metrics, timeout=10).text
-        count = sample(
+        steps = sample(
             text,
-            "temporal_activity_execution_latency_count",
+            "temporal_local_activity_execution_latency_count",
             activity_type="record_transition",
             task_queue="missions",
         )
-        return text if count >= 1 else None
+        renders = sample(
+            text,
+            "temporal_activity_execution_latency_count",
+            activity_type="render_letter",
+            task_queue="documents",
+        )
+        return text if steps >= 1 and renders >= 1 else None
 
-    text = wait_for(executed, "record_transition in the worker's metrics")
+    text = wait_for(executed, "record_transition and render_letter in the worker's metrics")
     # The lag an operator watches: how long tasks wait in the queue before a worker takes them.
     assert "temporal_activity_schedule_to_start_latency_count" in text
     assert "temporal_workflow_task_schedule_to_start_latency_count" in text
@@ -146,8 +160,12 @@ def test_two_workers_share_the_queues(two_workers: Stack) -> None:
     endpoints = [first, first.replace(f":{port}/", f":{port + 1}/")]
 
     def executions(endpoint: str) -> float:
+        """The mission steps the worker ran, as activity tasks or local activities."""
         text = httpx.get(endpoint, timeout=10).text
-        return sample(text, "temporal_activity_execution_latency_count", task_queue="missions")
+        return sum(
+            sample(text, f"temporal_{kind}_execution_latency_count", task_queue="missions")
+            for kind in ("activity", "local_activity")
+        )
 
     def polls_both_queues(endpoint: str) -> bool:
         try:

@@ -99,8 +99,9 @@ def continue_as_new_input(history: str) -> Payload:
 
 
 def test_the_state_carried_by_the_recorded_run_reads_whole() -> None:
+    # Recorded before the local database steps: a state carried by an older run.
     [start] = SceauPayloadConverter().from_payloads(
-        [continue_as_new_input("continued_as_new.json")], [MissionStart]
+        [continue_as_new_input("continued_as_new.before-local-steps.json")], [MissionStart]
     )
     sent_at = datetime(2026, 11, 28, 3, 1, 46, 687000, tzinfo=UTC)
     assert start.carried == MissionWorkflowState(
@@ -116,6 +117,16 @@ def test_the_state_carried_by_the_recorded_run_reads_whole() -> None:
         signature_timers=True,
         runs=2,
     )
+
+
+def test_a_run_carries_its_decisions_to_the_next() -> None:
+    [start] = SceauPayloadConverter().from_payloads(
+        [continue_as_new_input("continued_as_new.json")], [MissionStart]
+    )
+    assert start.carried is not None
+    assert start.carried.local_steps is True
+    assert start.carried.mail_notifications is True
+    assert start.carried.signature_timers is True
 
 
 def test_a_carried_state_written_before_keeps_its_pending_signals_and_times() -> None:
