@@ -111,6 +111,8 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
         "workflows.policies",
         "workflows.amendments",
         "workflows.notifications",
+        "workflows.patches",
+        "workflows.steps",
     )
 )
 
