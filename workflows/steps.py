@@ -16,7 +16,7 @@ takes its time.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, TypeVar, overload
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -26,8 +26,6 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.patches import DECLARED_BEFORE_LOCAL_STEPS, LOCAL_DATABASE_STEPS
 from workflows.policies import STEP_TIMEOUT
-
-Result = TypeVar("Result")
 
 
 def runs_locally(state: MissionWorkflowState) -> bool:
@@ -42,49 +40,18 @@ def runs_locally(state: MissionWorkflowState) -> bool:
     return state.local_steps
 
 
-@overload
 async def database_step(
     state: MissionWorkflowState,
     activity: str,
     arg: Any,
     *,
     retry_policy: RetryPolicy,
-    result_type: type[Result],
-    timeout: timedelta = STEP_TIMEOUT,
-) -> Result: ...
-
-
-@overload
-async def database_step(
-    state: MissionWorkflowState,
-    activity: str,
-    arg: Any,
-    *,
-    retry_policy: RetryPolicy,
-    result_type: None = None,
-    timeout: timedelta = STEP_TIMEOUT,
-) -> Any: ...
-
-
-async def database_step(
-    state: MissionWorkflowState,
-    activity: str,
-    arg: Any,
-    *,
-    retry_policy: RetryPolicy,
-    result_type: type[Any] | None = None,
+    result_type: type | None = None,
     timeout: timedelta = STEP_TIMEOUT,
 ) -> Any:
     """Run one of the missions queue's database activities, locally when the mission does."""
-    if runs_locally(state):
-        return await workflow.execute_local_activity(
-            activity,
-            arg,
-            start_to_close_timeout=timeout,
-            retry_policy=retry_policy,
-            result_type=result_type,
-        )
-    return await workflow.execute_activity(
+    run = workflow.execute_local_activity if runs_locally(state) else workflow.execute_activity
+    return await run(
         activity,
         arg,
         start_to_close_timeout=timeout,

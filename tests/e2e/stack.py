@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ _FIRST_PORT = 20000
 _handed_out: set[int] = set()
 
 
+@cache
 def _below_ephemeral() -> int:
     try:
         return int(_EPHEMERAL_RANGE.read_text().split()[0])
