@@ -25,6 +25,7 @@ from supervisor import GaveUp, Supervisor
 
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent
+API_KEEP_ALIVE_SECONDS = 75  # as nginx keeps an idle client connection
 
 
 def answers(address: str) -> bool:
@@ -127,6 +128,10 @@ def api_command(settings: Settings) -> list[str]:
         str(settings.api_port),
         "--log-level",
         "warning",
+        # Clients reuse an idle connection for 5 s or more (httpx, browsers, proxies): closing
+        # it at uvicorn's default 5 s races with their next request, which then gets no answer.
+        "--timeout-keep-alive",
+        str(API_KEEP_ALIVE_SECONDS),
     ]
 
 

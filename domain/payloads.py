@@ -1,11 +1,11 @@
 """How Sceau's workflow and activity arguments travel through Temporal: JSON, read by pydantic.
 
-The SDK's pydantic converter keeps its type adapters per converter instance, and the
-workflow sandbox builds a new converter for every workflow run and for each serialization
-context, so each mission used to rebuild the schema of every message it read (about 6 % of a
-worker's CPU in `bench/lifecycle.py`). Here the adapters are kept once per process: the
-message classes are passed through the sandbox, so the same class is the same key in every
-run.
+The SDK's pydantic converter keeps its type adapters per converter instance, and the SDK
+builds a new converter for every workflow run and for each serialization context, so each
+mission used to rebuild the schema of every message it read (about 6 % of a worker's CPU in
+`bench/lifecycle.py`). Here the adapters are kept once per process; in the SDK's sandbox,
+where the tests run the workflows, the message classes are passed through, so the same class
+is the same key in every run.
 """
 
 from __future__ import annotations

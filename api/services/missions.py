@@ -98,7 +98,7 @@ def _audit(
     client_id: str,
     action: str,
     details: dict[str, Any],
-) -> MissionOut:
+) -> None:
     record(
         session,
         staff.actor,
@@ -109,17 +109,13 @@ def _audit(
         mission_id=mission_id,
         details=details,
     )
-    session.flush()
-    return _current(session, mission_id)
 
 
 async def _audited(
     staff: Caller, mission_id: str, client_id: str, action: str, details: dict[str, Any]
-) -> MissionOut:
-    """Log what the workflow did for ``staff``, then read the mission as it now is.
-
-    The workflow writes the mission's rows in its own sessions; the API logs the action.
-    """
+) -> None:
+    """Log what the workflow did for ``staff``: the workflow writes the mission's rows in its
+    own sessions; the API logs the action."""
     step = partial(
         _audit,
         staff=staff,
@@ -128,7 +124,13 @@ async def _audited(
         action=action,
         details=details,
     )
-    return await in_session(step)
+    await in_session(step)
+
+
+async def _as_it_now_is(mission_id: str) -> MissionOut:
+    # Read after the log's commit, not in its transaction: on SQLite the writers take turns,
+    # each waiting for every write before it, so a write holds its turn only while it writes.
+    return await reading(partial(_current, mission_id=mission_id))
 
 
 def _check_letter_inputs(
@@ -212,7 +214,7 @@ async def create(
         actor=staff.actor,
     )
     if isinstance(prepared, str):
-        return Answer(await reading(partial(_current, mission_id=prepared)), replayed=True)
+        return Answer(await _as_it_now_is(prepared), replayed=True)
     mission_id = prepared.start.mission_id
     try:
         await gateway.update_with_start(
@@ -227,9 +229,11 @@ async def create(
             or not await reading(partial(_already_created, mission_id=mission_id))
         ):
             raise
-        return Answer(await reading(partial(_current, mission_id=mission_id)), replayed=True)
-    details = body.model_dump(mode="json")
-    return Answer(await _audited(staff, mission_id, prepared.start.client_id, "created", details))
+        return Answer(await _as_it_now_is(mission_id), replayed=True)
+    await _audited(
+        staff, mission_id, prepared.start.client_id, "created", body.model_dump(mode="json")
+    )
+    return Answer(await _as_it_now_is(mission_id))
 
 
 # --- the mission's lines ------------------------------------------------------------------
@@ -261,7 +265,8 @@ async def change_line(
     )
     await gateway.update(temporal, mission.id, MissionWorkflow.change_line, change)
     details = {"line_id": line_id, **body.model_dump(mode="json", exclude_none=True)}
-    return await _audited(staff, mission.id, mission.client_id, "line_changed", details)
+    await _audited(staff, mission.id, mission.client_id, "line_changed", details)
+    return await _as_it_now_is(mission.id)
 
 
 # --- the letter ----------------------------------------------------------------------------
