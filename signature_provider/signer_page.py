@@ -100,7 +100,7 @@ def signer_situation(
             )
     return Situation(
         "Ce document attend votre signature.",
-        "Lisez-le, puis signez-le ou refusez-le ci-dessous.",
+        "Lisez-le, puis signez-le ou refusez-le.",
         can_act=True,
     )
 

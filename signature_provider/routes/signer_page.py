@@ -33,7 +33,7 @@ router = APIRouter(prefix="/signer/{request_id}")
 
 FORGED = (
     "Ce formulaire ne vient pas de votre page de signature : rien n'a été fait. "
-    "Utilisez les boutons ci-dessous."
+    "Utilisez les boutons « Signer » ou « Refuser » de la page."
 )
 TOO_LATE = "Cette action n'est plus possible : rien n'a été fait."
 
