@@ -34,6 +34,7 @@ from contracts.messages import DOCUMENTS_QUEUE, MISSIONS_QUEUE
 from domain.ged import blob_store
 from domain.logs import configure_logging
 from domain.loop_watch import share_the_gil_in_short_turns, watch_callbacks
+from domain.payloads import build_message_schemas
 from domain.settings import get_settings
 from domain.temporal import (
     TemporalSettingsError,
@@ -216,6 +217,7 @@ async def run_workers() -> None:
             if started is None:
                 log.info("stopped while the converter pool was starting")
                 return
+        await asyncio.to_thread(build_message_schemas)
         if stopping.is_set():
             return
         with ThreadPoolExecutor(max_workers=16) as executor:

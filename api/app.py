@@ -43,6 +43,7 @@ from api.routers import (
 from api.schemas import ErrorOut
 from domain.logs import configure_logging
 from domain.loop_watch import share_the_gil_in_short_turns, watch_callbacks
+from domain.payloads import build_message_schemas
 from domain.settings import get_settings
 from domain.temporal import connect
 from web.app import install_web
@@ -57,6 +58,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # FastAPI builds each route's handler on its first request, on the event loop (~10-100 ms
     # a route): build them all now, before the first caller waits behind it.
     app.openapi()
+    build_message_schemas()
     # Database steps run in threads, and every thread wants the GIL: the event loop waits for
     # its turn behind each. Fewer threads and shorter turns keep that wait far under 100 ms.
     to_thread.current_default_thread_limiter().total_tokens = settings.api_threads

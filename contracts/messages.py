@@ -58,6 +58,7 @@ class Updates:
 class Signals:
     signature_event = "signature_event"
     cancel = "cancel"
+    request_opened = "request_opened"
 
 
 # --- workflow inputs and messages -------------------------------------------------------
