@@ -24,7 +24,7 @@ router = APIRouter(tags=["demo"], include_in_schema=False)
 
 PAGE = """<!doctype html>
 <html lang="fr">
-<head><meta charset="utf-8"><title>{title}</title>
+<head><meta charset="utf-8"><title>{title}</title><link rel="icon" href="data:,">
 <style>body{{font-family:sans-serif;margin:2rem;max-width:60rem}}
 table{{border-collapse:collapse}}td,th{{padding:.3rem .8rem;text-align:left;
 border-bottom:1px solid #ccc}}pre{{white-space:pre-wrap}}</style></head>
