@@ -3,6 +3,7 @@ browser): each sentence true of the mission or request as it stands."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -14,19 +15,22 @@ from sqlmodel import Session
 
 from api.app import create_app
 from domain.db import session_scope
-from domain.enums import DocumentKind, Frequency, MissionStatus, WorkKind
+from domain.enums import DocumentKind, Frequency, MissionStatus, WorkKind, WorkStatus
 from domain.folders import create_client_folders
 from domain.models import (
     Client,
     Document,
+    Firm,
     Mission,
     MissionLine,
     PortalUser,
     Service,
     ServiceWork,
     Staff,
+    WorkItem,
     new_id,
 )
+from domain.queries import firm_clock
 from tests.integration.database import database  # noqa: F401
 from tests.integration.rows import add_firm
 from web.sessions import COOKIE, open_session
@@ -220,3 +224,46 @@ def test_after_cancelling_the_banner_agrees_with_the_status() -> None:
     # Not cancelled yet (the workflow has not answered): the banner says it is coming.
     asked = staff.get(f"/app/missions/{moving}?ok=cancel").text
     assert "la mission sera annulée dans un instant" in asked
+
+
+def test_an_open_request_past_its_due_date_is_late_for_the_client() -> None:
+    # Far east of UTC: the firm's today is not the server's (UTC) one for half of the day.
+    place = office(time_zone="Pacific/Kiritimati")
+    with session_scope() as session:
+        mission = add_mission(
+            session, place, MissionStatus.active, date(2026, 1, 1), date(2026, 12, 31)
+        )
+        firm = session.get(Firm, place.firm_id)
+        assert firm is not None
+        today = firm_clock(firm).today(datetime.now(UTC))
+        for title, due, status in (
+            ("Relevés de mars", today - timedelta(days=1), WorkStatus.open),
+            ("Relevés d'avril", today, WorkStatus.open),
+            ("Relevés de février", today - timedelta(days=30), WorkStatus.answered),
+        ):
+            session.add(
+                WorkItem(
+                    key=f"{mission.id}:{title}",
+                    firm_id=place.firm_id,
+                    client_id=place.client_id,
+                    mission_id=mission.id,
+                    kind=WorkKind.information_request,
+                    title=title,
+                    due_date=due,
+                    status=status,
+                )
+            )
+    page = browser(place.client_cookie).get("/client/information-requests")
+    assert page.status_code == 200, page.text[:500]
+    # Each row's title and state, as text (the state is words, not a colour alone).
+    states = dict(
+        (title, re.sub(r"<[^>]+>", "", state))
+        for title, state in re.findall(
+            r"<td>([^<]+)</td>\s*<td>[^<]*</td>\s*<td>(.*?)</td>", page.text
+        )
+    )
+    assert states == {
+        "Relevés de mars": "En retard",
+        "Relevés d&#39;avril": "En attente",
+        "Relevés de février": "Répondue",
+    }
