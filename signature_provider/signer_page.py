@@ -40,10 +40,11 @@ JUST_DONE = {
 }
 
 # No script runs on these pages; the document is framed from the provider itself, and no
-# other site may frame the page (a signature button under someone else's page).
+# other site may frame the page (a signature button under someone else's page). The only
+# image is the layout's empty icon (`data:,`: no request for /favicon.ico, no 404).
 PAGE_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; "
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-src 'self'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "Referrer-Policy": "no-referrer",

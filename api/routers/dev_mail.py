@@ -8,6 +8,7 @@ OpenAPI schema: a page for people, not part of the API.
 from __future__ import annotations
 
 import html
+import re
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -23,7 +24,7 @@ router = APIRouter(tags=["demo"], include_in_schema=False)
 
 PAGE = """<!doctype html>
 <html lang="fr">
-<head><meta charset="utf-8"><title>{title}</title>
+<head><meta charset="utf-8"><title>{title}</title><link rel="icon" href="data:,">
 <style>body{{font-family:sans-serif;margin:2rem;max-width:60rem}}
 table{{border-collapse:collapse}}td,th{{padding:.3rem .8rem;text-align:left;
 border-bottom:1px solid #ccc}}pre{{white-space:pre-wrap}}</style></head>
@@ -32,6 +33,28 @@ border-bottom:1px solid #ccc}}pre{{white-space:pre-wrap}}</style></head>
 </body>
 </html>
 """
+
+
+# An http(s) URL in a message's text, up to a space or a character that cannot end it.
+URL = re.compile(r"https?://[^\s<>\"']+")
+TRAILING = ".,;:!?)]"
+
+
+def _linked(text: str) -> str:
+    """The text escaped, each http(s) URL in it a link (escaped as well)."""
+    parts = []
+    start = 0
+    for match in URL.finditer(text):
+        url = match.group().rstrip(TRAILING)
+        end = match.start() + len(url)
+        if url.endswith("://"):
+            continue
+        parts.append(html.escape(text[start : match.start()]))
+        escaped = html.escape(url)
+        parts.append(f'<a href="{escaped}" rel="noreferrer">{escaped}</a>')
+        start = end
+    parts.append(html.escape(text[start:]))
+    return "".join(parts)
 
 
 def _mail_dir() -> Path:
@@ -102,5 +125,5 @@ def caught_message(name: str) -> HTMLResponse:
     return _page(
         subject,
         f'<p><a href="/dev/mail">← E-mails envoyés</a></p><h1>{html.escape(subject)}</h1>'
-        f"<dl>{headers}</dl><pre>{html.escape(text)}</pre>",
+        f"<dl>{headers}</dl><pre>{_linked(text)}</pre>",
     )

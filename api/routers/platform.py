@@ -28,7 +28,8 @@ def create_firm(body: FirmIn, session: DbSession, _: Operator) -> FirmCreated:
     firm = Firm(**body.model_dump())
     admin = Staff(
         firm_id=firm.id,
-        email=f"admin@{firm.id}.sceau.local",
+        # A host name has no underscore: the firm id's "firm_" becomes "firm-".
+        email=f"admin@{firm.id.replace('_', '-')}.sceau.local",
         first_name="Administrateur",
         last_name=body.name,
         role=Role.admin,

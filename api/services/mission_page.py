@@ -8,16 +8,18 @@ firm's mission, client or request answers 404 exactly as a missing one (``firm_r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from api.deps import firm_row
 from api.missions_view import mission_out
 from api.schemas import AmendmentSummary, MissionOut
+from api.services.plan import mission_plan
 from contracts.statuses import LETTER_EDITABLE_STATUSES
 from domain.amendments import amendment_of_key
-from domain.enums import DocumentKind, Frequency, ServiceRequestStatus
+from domain.enums import DocumentKind, Frequency, MissionStatus, ServiceRequestStatus
 from domain.letter_templates import DEFAULT_TEMPLATE_ID, DEFAULT_TEMPLATE_NAME
 from domain.models import (
     Client,
@@ -32,6 +34,8 @@ from domain.models import (
     Staff,
 )
 from domain.period import parse_month_day
+from domain.queries import firm_clock
+from domain.work import PlanStatus, openings
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,20 @@ class MissionPage:
     letters: list[LetterRow]
     frequencies: list[Frequency]
     amendments: list[AmendmentRow] = field(default_factory=list)
+    # The day the work of an active mission's period opens, while none of it has (the
+    # firm's date); None once some work exists, or when the mission is not active.
+    work_opens_on: date | None = None
+
+    @property
+    def latest_letter_private(self) -> bool:
+        """Whether the mission's latest letter (not an amendment's) is in a folder the client
+        cannot see: the page then suggests moving it to a shared one."""
+        own = [
+            row
+            for row in self.letters
+            if row.document.kind == DocumentKind.letter and row.amendment_number is None
+        ]
+        return bool(own) and not own[-1].shared
 
     @property
     def letter_open(self) -> bool:
@@ -149,7 +167,27 @@ class MissionPage:
         return candidates[0].id if candidates else None
 
 
-def mission_page(session: Session, firm_id: str, mission_id: str) -> MissionPage:
+def work_opens_on(session: Session, mission: Mission, now: datetime) -> date | None:
+    """When an active mission's work first opens, while nothing of its plan is open yet
+    (a period that has not begun): the firm's date of the next opening."""
+    if mission.status != MissionStatus.active:
+        return None
+    plan = mission_plan(session, mission)
+    if not plan or any(item.status == PlanStatus.created for item in plan):
+        return None
+    firm = session.get(Firm, mission.firm_id)
+    assert firm is not None
+    clock = firm_clock(firm)
+    planned = [item.work for item in plan]
+    upcoming = openings(planned, clock, now, until=mission.termination_effective_on)
+    if upcoming.open or upcoming.next_opening is None:
+        return None
+    return upcoming.next_opening.astimezone(ZoneInfo(clock.time_zone)).date()
+
+
+def mission_page(
+    session: Session, firm_id: str, mission_id: str, now: datetime | None = None
+) -> MissionPage:
     mission = firm_row(session, Mission, firm_id, mission_id, "mission")
     client = session.get(Client, mission.client_id)
     assert client is not None
@@ -212,4 +250,5 @@ def mission_page(session: Session, firm_id: str, mission_id: str) -> MissionPage
             )
             for amendment in out.amendments
         ],
+        work_opens_on=work_opens_on(session, mission, now or datetime.now(UTC)),
     )

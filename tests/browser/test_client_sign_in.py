@@ -34,7 +34,6 @@ def test_the_client_signs_in_from_the_caught_email_and_asks_for_services(
     link = re.search(r"http://\S+/client/sign-in/\S+", page.locator("pre").inner_text())
     assert link is not None
 
-    visit.console_errors.clear()  # the catcher's page is not Sceau's (its favicon is missing)
     page.goto(link.group(0))
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("heading", name=demo["client_name"])).to_be_visible()

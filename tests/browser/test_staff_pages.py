@@ -377,3 +377,55 @@ def test_a_client_named_like_a_script_is_text_on_every_staff_page(
     )
     assert visit.dialogs == []
     assert visit.console_errors == []
+
+
+# Whether each option of each select shows whole: its text, in the select's font, within the
+# select's box less its padding and the arrow (measured on a canvas, as the browser draws it).
+OPTIONS_CUT = """() => {
+  const canvas = document.createElement("canvas").getContext("2d");
+  const cut = [];
+  for (const select of document.querySelectorAll("#letter-form select")) {
+    const style = getComputedStyle(select);
+    canvas.font = style.font;
+    const room = select.clientWidth - parseFloat(style.paddingLeft)
+      - parseFloat(style.paddingRight) - 24;
+    for (const option of select.options) {
+      if (canvas.measureText(option.text).width > room) cut.push(option.text);
+    }
+  }
+  return cut;
+}"""
+
+
+def test_the_letter_choices_show_their_options_whole_on_a_laptop_and_a_tablet(
+    visit: Visit, stack: Stack
+) -> None:
+    staff = Api(stack.api, stack.demo["staff_token"])
+    client = new_client(stack, f"Pâtisserie Fontaine {secrets.token_hex(2)}")
+    mission = staff.post(
+        "/v1/missions",
+        {
+            "client_id": client["id"],
+            "name": "Tenue",
+            "period_start": "2027-01-01",
+            "period_end": "2027-12-31",
+            "frequency": "monthly",
+            "lines": [{"service_id": stack.demo["service_ids"]["TENUE"]}],
+        },
+        expect=201,
+    )
+    page = signed_in(visit, stack)
+    page.goto(f"/app/missions/{mission['id']}")
+    folder = page.get_by_label("Dossier de la GED")
+    expect(folder).to_contain_text("Lettres de mission (cabinet) — privé au cabinet")
+    expect(page.get_by_label("Représentant légal du cabinet")).to_contain_text(
+        "Expert-comptable associée"
+    )
+    visit.shot("laptop")
+    assert page.evaluate(OPTIONS_CUT) == []
+
+    page.set_viewport_size({"width": 768, "height": 1024})
+    visit.shot("tablet")
+    assert page.evaluate(OPTIONS_CUT) == []
+    # Nothing wider than the tablet's screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768

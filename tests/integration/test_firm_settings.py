@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from api.app import create_app
 from domain.db import session_scope
 from domain.enums import Role
 from domain.models import AuditEntry, Firm, Staff
+from domain.settings import get_settings
 from domain.tokens import issue_token
 from tests.integration.database import database  # noqa: F401
 from tests.integration.rows import add_firm
@@ -144,3 +146,29 @@ def admin_of(firm_id: str) -> str:
         session.add(admin)
         session.flush()
         return issue_token(session, Role.admin, firm_id=firm_id, staff_id=admin.id).value
+
+
+def test_a_new_firms_admin_has_an_e_mail_address_with_a_valid_domain() -> None:
+    operator = get_settings().secret("operator_token")
+    answer = TestClient(create_app()).post(
+        "/v1/firms",
+        json={
+            "name": "Cabinet Neuf",
+            "legal_form": "SAS",
+            "siren": "123456789",
+            "address": "1 rue Neuve, Paris",
+            "vat_number": "FR00123456789",
+            "ordre_council": "Paris",
+        },
+        headers={"Authorization": f"Bearer {operator}"},
+    )
+    assert answer.status_code == 201, answer.text
+    with session_scope(write=False) as session:
+        admin = session.get(Staff, answer.json()["admin_id"])
+        assert admin is not None
+        local, domain = admin.email.split("@")
+    assert local == "admin"
+    # Letters, digits and inner hyphens only in each label (RFC 1123): no underscore.
+    label = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+    assert all(label.match(part) for part in domain.split(".")), domain
+    assert domain.endswith(".sceau.local")

@@ -69,3 +69,34 @@ def test_the_mail_page_is_not_part_of_the_api_schema(
 ) -> None:
     schema = api(monkeypatch, tmp_path, demo=True).get("/openapi.json").json()
     assert not [path for path in schema["paths"] if path.startswith("/dev")]
+
+
+def test_a_messages_urls_are_links_and_its_markup_is_text(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    message = build_message(
+        settings,
+        to="jean.dupont@boulangerie-dupont.example",
+        subject="Votre lien",
+        body=(
+            "Bonjour,\n\nCliquez ici : http://127.0.0.1:8000/client/connexion?t=abc&u=1.\n"
+            '<script>alert(1)</script> (https://exemple.fr/a"b) <b>gras</b>\n'
+        ),
+        idempotency_key="sign-in:links",
+    )
+    path = store(settings.mail_dir, message.as_bytes())
+    assert path is not None
+    shown = api(monkeypatch, tmp_path, demo=True).get(f"/dev/mail/{path.name}")
+    assert shown.status_code == 200
+    links = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', shown.text)
+    assert (
+        "http://127.0.0.1:8000/client/connexion?t=abc&amp;u=1",
+        "http://127.0.0.1:8000/client/connexion?t=abc&amp;u=1",
+    ) in links
+    # The URL ends before a quote: the rest is text, not an attribute.
+    assert ("https://exemple.fr/a", "https://exemple.fr/a") in links
+    assert "<script>" not in shown.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown.text
+    assert "&lt;b&gt;gras&lt;/b&gt;" in shown.text
+    assert "<b>" not in shown.text

@@ -119,7 +119,11 @@ def test_the_mission_page_shows_the_actors_in_french() -> None:
         ],
     }
     html = environment.get_template("staff/_mission_live.html").render(
-        m=mission, live=False, status_label=STATUS, people={"stf_1": "Anne <Martin>"}
+        m=mission,
+        live=False,
+        status_label=STATUS,
+        people={"stf_1": "Anne <Martin>"},
+        work_opens_on=None,
     )
     assert "Anne &lt;Martin&gt;" in html
     assert "· les signataires" in html

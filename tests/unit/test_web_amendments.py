@@ -99,6 +99,7 @@ class View:
     amendments: list[AmendmentRow]
     letters: list[LetterRow]
     client: Client = field(default_factory=Client)
+    latest_letter_private: bool = True
 
 
 LETTER = pdf_document(

@@ -144,6 +144,7 @@ def test_the_whole_mission_page_renders_the_amendments(setup: Setup) -> None:  #
         found = mission_page(session, setup.firm_id, ids["mission"])
     html = environment.get_template("staff/mission.html").render(
         view=found, m=found.mission, people={}, live=False, done=None, can_send=False,
+        work_opens_on=found.work_opens_on,
         can_cancel=False, visitor=Visitor(), csrf_token="t", static="/static",
         path=f"/app/missions/{ids['mission']}", **LABELS,
     )  # fmt: skip

@@ -156,7 +156,7 @@ def test_the_mission_page_shows_the_reasons_in_french() -> None:
         ],
     }
     html = environment.get_template("staff/_mission_live.html").render(
-        m=mission, live=False, status_label=STATUS, people={}
+        m=mission, live=False, status_label=STATUS, people={}, work_opens_on=None
     )
     assert "mission créée" in html
     assert "mission created" not in html

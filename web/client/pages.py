@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Annotated
 
@@ -28,7 +29,8 @@ from api.services.portal import (
 )
 from api.services.sessions import in_session, reading
 from domain.enums import MissionStatus, ServiceRequestStatus, WorkStatus
-from domain.models import Document, Folder, Mission, Service, ServiceRequest, WorkItem
+from domain.models import Document, Firm, Folder, Mission, Service, ServiceRequest, WorkItem
+from domain.queries import firm_clock
 from domain.settings import get_settings
 from web.auth import ClientPage
 from web.client.signing import letters_to_sign, signature_provider, signing_link
@@ -111,10 +113,22 @@ async def client_letters(request: Request, visitor: ClientPage) -> Response:
     )
 
 
+def _requests_and_today(
+    session: Session, client_id: str, firm_id: str
+) -> tuple[list[WorkItem], date]:
+    """The client's information requests, and the firm's today (its time zone): an open
+    request due before it is late."""
+    firm = session.get(Firm, firm_id)
+    assert firm is not None
+    return information_requests(session, client_id), firm_clock(firm).today(datetime.now(UTC))
+
+
 @router.get("/client/information-requests")
 async def client_information_requests(request: Request, visitor: ClientPage) -> Response:
-    items = await reading(partial(information_requests, client_id=_client(visitor)))
-    return render(request, "client/information_requests.html", {"items": items})
+    items, today = await reading(
+        partial(_requests_and_today, client_id=_client(visitor), firm_id=visitor.firm_id)
+    )
+    return render(request, "client/information_requests.html", {"items": items, "today": today})
 
 
 def _request_and_files(

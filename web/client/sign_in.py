@@ -1,4 +1,5 @@
-"""Clients sign in with a one-time link e-mailed to them (valid 15 minutes, single use).
+"""Clients sign in with a one-time link e-mailed to them (valid `sign_in_link_minutes`, 15
+by default; single use).
 
 Whether the e-mail is known or not, the answer is the same page, sent before any e-mail
 goes out: nothing tells a visitor which addresses have an account.
@@ -92,7 +93,11 @@ async def client_sign_in_page(request: Request) -> Response:
     visitor = await current_visitor(request)
     if visitor is not None and visitor.kind == CLIENT:
         return RedirectResponse(CLIENT_HOME, status_code=303)
-    return render(request, "client/sign_in.html", {"email": ""})
+    return render(
+        request,
+        "client/sign_in.html",
+        {"email": "", "minutes": get_settings().sign_in_link_minutes},
+    )
 
 
 @router.post(SIGN_IN_PAGE)
@@ -106,7 +111,11 @@ async def ask_for_a_link(
         return render(
             request,
             "client/sign_in.html",
-            {"email": email, "error": "Saisissez une adresse e-mail valide."},
+            {
+                "email": email,
+                "error": "Saisissez une adresse e-mail valide.",
+                "minutes": get_settings().sign_in_link_minutes,
+            },
             status_code=422,
         )
     key, address = email.lower(), address_of(request)

@@ -69,6 +69,8 @@ DONE = {
     "signature": "La lettre est envoyée pour signature.",
     "cancel": "L'annulation est demandée ; la mission sera annulée dans un instant.",
 }
+# What "cancel" says once the page already shows the mission cancelled.
+CANCELLED = "La mission est annulée."
 
 
 # --- the mission form ---------------------------------------------------------------------
@@ -228,6 +230,7 @@ def _live_values(found: MissionPage, people: dict[str, str]) -> dict[str, Any]:
         "m": found.mission,
         "people": people,
         "live": found.mission.status not in TERMINAL_STATUSES,
+        "work_opens_on": found.work_opens_on,
     }
 
 
@@ -236,11 +239,14 @@ async def show_mission(
     request: Request, visitor: StaffPage, mission_id: str, ok: str | None = None
 ) -> Response:
     found, people = await _mission(visitor, mission_id)
+    done = DONE.get(ok or "")
+    if ok == "cancel" and found.mission.status == MissionStatus.cancelled:
+        done = CANCELLED
     return page(
         request,
         "staff/mission.html",
         view=found,
-        done=DONE.get(ok or ""),
+        done=done,
         can_send=found.mission.status == MissionStatus.letter_generated,
         can_cancel=found.mission.status not in TERMINAL_STATUSES,
         **_live_values(found, people),
