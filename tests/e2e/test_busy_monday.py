@@ -187,7 +187,13 @@ def test_concurrent_writes_on_postgresql(postgres_stack: Stack) -> None:
 
 @pytest.mark.parametrize("database", ["sqlite_stack", "postgres_stack"])
 def test_no_callback_holds_an_event_loop(database: str, request: pytest.FixtureRequest) -> None:
+    """Code that blocks a loop (a database call on it, a long computation) does so at every
+    rush. On two saturated cores the kernel also stalls a trivial callback past 100 ms now and
+    then (once in about six rushes here, `connection_lost` among them): a hold that does not
+    come back in a second rush is that, and only holds in both rushes fail."""
     stack: Stack = request.getfixturevalue(database)
-    since = rush(stack)
-    held = loop_holders(stack, since)
-    assert not held, "\n".join(held)
+    first = loop_holders(stack, rush(stack))
+    if not first:
+        return
+    again = loop_holders(stack, rush(stack))
+    assert not again, "\n".join(["first rush:", *first, "second rush:", *again])
