@@ -80,48 +80,26 @@ def as_api_error(error: BaseException) -> ApiError:
     )
 
 
-def _start_options(start: MissionStart) -> dict[str, Any]:
-    """How the API starts a mission's workflow, with the settings it carries."""
+def start_operation(start: MissionStart) -> WithStartWorkflowOperation[Any, Any]:
     settings = get_settings()
     start.signature_expiry_days = settings.signature_expiry_days
     start.signature_reminder_interval_days = settings.signature_reminder_interval_days
     start.signature_reminder_max = settings.signature_reminder_max
     start.signature_poll_after_hours = settings.signature_poll_after_hours
-    return {
-        "id": mission_workflow_id(start.mission_id),
-        "task_queue": MISSIONS_QUEUE,
+    return WithStartWorkflowOperation(
+        MissionWorkflow.run,
+        start,
+        id=mission_workflow_id(start.mission_id),
+        task_queue=MISSIONS_QUEUE,
+        # A retried API call joins the workflow it already started.
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         # Shown in the Web UI beside the search attributes, for operators.
-        "memo": {
+        memo={
             "mission_id": start.mission_id,
             "firm_id": start.firm_id,
             "client_id": start.client_id,
         },
-    }
-
-
-def start_operation(start: MissionStart) -> WithStartWorkflowOperation[Any, Any]:
-    return WithStartWorkflowOperation(
-        MissionWorkflow.run,
-        start,
-        # A retried API call joins the workflow it already started.
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        **_start_options(start),
     )
-
-
-async def signal_with_start(client: Client, signal: str, arg: Any, start: MissionStart) -> None:
-    """Signal the mission's workflow, started first if it is not running; returns once
-    Temporal has recorded both, without waiting for the workflow to act."""
-    try:
-        await client.start_workflow(
-            MissionWorkflow.run,
-            start,
-            start_signal=signal,
-            start_signal_args=[arg],
-            **_start_options(start),
-        )
-    except RPCError as error:
-        raise as_api_error(error) from error
 
 
 async def update_with_start(client: Client, update: Any, arg: Any, start: MissionStart) -> Any:

@@ -58,7 +58,6 @@ class Updates:
 class Signals:
     signature_event = "signature_event"
     cancel = "cancel"
-    request_opened = "request_opened"
 
 
 # --- workflow inputs and messages -------------------------------------------------------

@@ -30,7 +30,6 @@ with workflow.unsafe.imports_passed_through():
         RenderInput,
         RequestOpened,
         SaveMissionInput,
-        Signals,
         TransitionInput,
         Updates,
     )
@@ -78,24 +77,8 @@ class MissionLifecycle:
 
     # --- updates -------------------------------------------------------------------------
 
-    @workflow.signal(name=Signals.request_opened)
-    async def request_opened(self, opened: RequestOpened) -> None:
-        """A client's request, stored by the API: the client is answered without waiting for
-        this workflow; a request sent again, or after the firm created the mission, is a no-op."""
-        await self._open(opened)
-
     @workflow.update(name=Updates.open_request)
     async def open_request(self, opened: RequestOpened) -> MissionState:
-        """The same as ``request_opened`` for a caller that waits (the API before the signal)."""
-        await self._open(opened)
-        return self.snapshot()
-
-    @open_request.validator
-    def _validate_open_request(self, opened: RequestOpened) -> None:
-        if self.state.status not in (None, "requested"):
-            raise Rejected(f"the mission is already {self.state.status}")
-
-    async def _open(self, opened: RequestOpened) -> None:
         async with self.turn:
             if self.state.status is None:
                 await self._transition("requested", opened.by, "service request from the client")
@@ -104,6 +87,12 @@ class MissionLifecycle:
                         MailKind.service_request, service_request_id=opened.service_request_id
                     )
                 )
+            return self.snapshot()
+
+    @open_request.validator
+    def _validate_open_request(self, opened: RequestOpened) -> None:
+        if self.state.status not in (None, "requested"):
+            raise Rejected(f"the mission is already {self.state.status}")
 
     @workflow.update(name=Updates.create_mission)
     async def create_mission(self, draft: MissionDraft) -> MissionState:

@@ -13,9 +13,10 @@ from api.errors import invalid
 from api.idempotency import once
 from api.schemas import ServiceRequestIn, ServiceRequestOut
 from api.services.sessions import in_session
-from contracts.messages import MissionStart, RequestOpened, Signals
+from contracts.messages import MissionStart, RequestOpened
 from domain.enums import ServiceRequestStatus
 from domain.models import Service, ServiceRequest, new_id
+from workflows.mission import MissionWorkflow
 
 
 def check_services(session: Session, firm_id: str, service_ids: list[str]) -> list[str]:
@@ -69,13 +70,11 @@ async def ask(
     assert client_id is not None
     claim = partial(_claim, client=client, body=body, idempotency_key=idempotency_key)
     request, replay = await in_session(claim, actor=client.actor)
-    # A replay signals too, in case the first request stopped before it did: the workflow opens
-    # the mission once. The client is answered once Temporal holds the signal, durably, not
-    # when the workflow has acted on it.
+    # A replay starts the workflow too, in case the first request stopped before it did.
     if request.status == ServiceRequestStatus.open:
-        await gateway.signal_with_start(
+        await gateway.update_with_start(
             temporal,
-            Signals.request_opened,
+            MissionWorkflow.open_request,
             RequestOpened(by=client.name, service_request_id=request.id),
             MissionStart(request.mission_id, client.firm, client_id, request.id),
         )

@@ -36,7 +36,6 @@ from contracts.messages import (
     MissionStart,
     ProviderStatus,
     RequestOpened,
-    Signals,
     SignatureAsk,
     SignatureEvent,
     TerminationRequest,
@@ -231,24 +230,6 @@ async def service_request(env: WorkflowEnvironment) -> Handle:
     return handle
 
 
-async def service_request_signalled(env: WorkflowEnvironment) -> Handle:
-    """The API's path since the signal: the request signalled with start (twice, as a retry
-    would), then the mission created and cancelled."""
-    mission_id = "replay-service_request_signalled"
-    for _ in range(2):
-        handle = await env.client.start_workflow(
-            MissionWorkflow.run,
-            MissionStart(mission_id, "firm-1", "client-1", "req-1", documents_queue=DOCUMENTS),
-            id=mission_workflow_id(mission_id),
-            task_queue=MISSIONS,
-            start_signal=Signals.request_opened,
-            start_signal_args=[RequestOpened("client-user", "req-1")],
-        )
-    await handle.execute_update(MissionWorkflow.create_mission, DRAFT)
-    await handle.signal(MissionWorkflow.cancel, CancelRequest("staff", "client changed mind"))
-    return handle
-
-
 async def reminded_polled(env: WorkflowEnvironment) -> Handle:
     """Two reminders, then the webhooks are lost: a poll finds the client's signature."""
     handle = await create(
@@ -284,7 +265,6 @@ PATHS: dict[str, tuple[Callable[[WorkflowEnvironment], Awaitable[Handle]], str]]
     "cancelled": (cancelled, "cancelled"),
     "regenerated": (regenerated, "completed"),
     "service_request": (service_request, "cancelled"),
-    "service_request_signalled": (service_request_signalled, "cancelled"),
     "reminded_polled": (reminded_polled, "completed"),
     "continued_as_new": (continued_as_new, "completed"),
     "renewed": (renewed, "terminated"),

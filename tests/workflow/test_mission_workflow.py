@@ -27,7 +27,6 @@ from contracts.messages import (
     MissionStart,
     MissionState,
     RequestOpened,
-    Signals,
     SignatureAsk,
     SignatureEvent,
 )
@@ -147,29 +146,6 @@ async def test_request_opens_the_mission_then_the_firm_creates_it(env: WorkflowE
         handle = await operation.workflow_handle()
         state = await handle.execute_update(MissionWorkflow.create_mission, DRAFT)
         assert state.status == "draft"
-        await handle.signal(MissionWorkflow.cancel, CancelRequest("staff", "client changed mind"))
-        assert (await finish(env, handle)).status == "cancelled"
-    assert recorder.statuses == ["requested", "draft", "cancelled"]
-
-
-async def test_a_request_signalled_twice_opens_the_mission_once(env: WorkflowEnvironment) -> None:
-    """The API signals a client's request (with start) and answers at once; a retried request
-    signals again, and the mission is still opened once, then created by the firm."""
-    recorder = Recorder()
-    async with running(env, recorder) as queue:
-        mission_id = str(uuid.uuid4())
-        for _ in range(2):
-            handle = await env.client.start_workflow(
-                MissionWorkflow.run,
-                MissionStart(mission_id, "f", "c", service_request_id="req-1"),
-                id=f"mission-{mission_id}",
-                task_queue=queue,
-                start_signal=Signals.request_opened,
-                start_signal_args=[RequestOpened("client-user", "req-1")],
-            )
-        state = await handle.execute_update(MissionWorkflow.create_mission, DRAFT)
-        assert state.status == "draft"
-        await handle.signal(MissionWorkflow.request_opened, RequestOpened("client-user", "req-1"))
         await handle.signal(MissionWorkflow.cancel, CancelRequest("staff", "client changed mind"))
         assert (await finish(env, handle)).status == "cancelled"
     assert recorder.statuses == ["requested", "draft", "cancelled"]
