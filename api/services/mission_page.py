@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -182,7 +181,7 @@ def work_opens_on(session: Session, mission: Mission, now: datetime) -> date | N
     upcoming = openings(planned, clock, now, until=mission.termination_effective_on)
     if upcoming.open or upcoming.next_opening is None:
         return None
-    return upcoming.next_opening.astimezone(ZoneInfo(clock.time_zone)).date()
+    return clock.today(upcoming.next_opening)
 
 
 def mission_page(

@@ -93,11 +93,15 @@ async def client_sign_in_page(request: Request) -> Response:
     visitor = await current_visitor(request)
     if visitor is not None and visitor.kind == CLIENT:
         return RedirectResponse(CLIENT_HOME, status_code=303)
-    return render(
-        request,
-        "client/sign_in.html",
-        {"email": "", "minutes": get_settings().sign_in_link_minutes},
-    )
+    return _sign_in_form(request, "")
+
+
+def _sign_in_form(request: Request, email: str, error: str | None = None) -> Response:
+    """The page that asks for an address, saying how long the link it sends stays valid."""
+    context = {"email": email, "minutes": get_settings().sign_in_link_minutes}
+    if error is None:
+        return render(request, "client/sign_in.html", context)
+    return render(request, "client/sign_in.html", {**context, "error": error}, status_code=422)
 
 
 @router.post(SIGN_IN_PAGE)
@@ -108,16 +112,7 @@ async def ask_for_a_link(
 ) -> Response:
     email = email.strip()
     if "@" not in email:
-        return render(
-            request,
-            "client/sign_in.html",
-            {
-                "email": email,
-                "error": "Saisissez une adresse e-mail valide.",
-                "minutes": get_settings().sign_in_link_minutes,
-            },
-            status_code=422,
-        )
+        return _sign_in_form(request, email, "Saisissez une adresse e-mail valide.")
     key, address = email.lower(), address_of(request)
     wait = LINK_REQUESTS.retry_after(key) or LINK_REQUESTS_FROM.retry_after(address)
     if wait is not None:
