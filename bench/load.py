@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import ipaddress
 import json
 import random
@@ -251,7 +252,7 @@ async def run_user(user: User, actions: dict[Action, int], think: float, until: 
 
 
 def users_for(
-    http: httpx.AsyncClient,
+    connection: Callable[[], httpx.AsyncClient],
     firms: list[Firm],
     recorder: Recorder,
     args: argparse.Namespace,
@@ -265,24 +266,33 @@ def users_for(
         rng = random.Random(seed + index)
         client = rng.choice(firm.clients)
         if index % portal_every == portal_every - 1:
-            caller = Caller(http, client.portal_token, recorder)
+            caller = Caller(connection(), client.portal_token, recorder)
             yield User(caller, firm, rng, client), PORTAL_ACTIONS
         else:
-            yield User(Caller(http, firm.staff_token, recorder), firm, rng, client), staff_actions
+            caller = Caller(connection(), firm.staff_token, recorder)
+            yield User(caller, firm, rng, client), staff_actions
 
 
 async def load(
     api: str, demo: dict[str, Any], operator_token: str, args: argparse.Namespace
 ) -> tuple[Recorder, float]:
-    limits = httpx.Limits(max_connections=args.users + 10, max_keepalive_connections=args.users)
-    async with httpx.AsyncClient(base_url=api, timeout=REQUEST_TIMEOUT, limits=limits) as http:
-        firms = await set_up(http, demo, operator_token, args)
+    async with contextlib.AsyncExitStack() as stack:
+
+        def connection() -> httpx.AsyncClient:
+            # Each user on their own connection, as each person has their own browser: one
+            # pool shared by all would scan every connection on each request (httpcore), and
+            # the benchmark's own CPU would be taken from the server it measures.
+            client = httpx.AsyncClient(base_url=api, timeout=REQUEST_TIMEOUT)
+            stack.push_async_callback(client.aclose)
+            return client
+
+        firms = await set_up(connection(), demo, operator_token, args)
         recorder = Recorder()
         started = time.monotonic()
         until = started + args.seconds
         users = [
             asyncio.create_task(run_user(user, actions, args.think, until))
-            for user, actions in users_for(http, firms, recorder, args)
+            for user, actions in users_for(connection, firms, recorder, args)
         ]
         # In-flight requests may finish after the end, but never later than their timeout.
         _, late = await asyncio.wait(users, timeout=args.seconds + REQUEST_TIMEOUT + 5)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from io import BytesIO
+from typing import ClassVar
 
 import pytest
 
-from domain.office_packages import PackageRefused, check_template_package
+from domain import office_packages
+from domain.office_packages import (
+    PackageRefused,
+    check_rendered_package,
+    check_template_package,
+)
+from domain.office_references import ReferenceScanner
 from tests.documents import linked_image_document, with_parts, word_document
 
 MAX = 5 * 1024 * 1024
@@ -125,3 +133,36 @@ def test_an_attached_template_in_the_settings_is_refused() -> None:
         "word/settings.xml",
         "attachedTemplate",
     )
+
+
+class CountingScanner(ReferenceScanner):
+    """The scanner, noting each part it reads through."""
+
+    parts: ClassVar[list[str]] = []
+
+    def __init__(self, part: str) -> None:
+        super().__init__(part)
+        self.parts.append(part)
+
+
+def test_a_rendered_letter_reads_only_the_parts_it_has_not_seen_clean(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(office_packages, "ReferenceScanner", CountingScanner)
+    monkeypatch.setattr(CountingScanner, "parts", [])
+    letter = with_body("<w:p><w:r><w:t>Lettre de mission n° 1</w:t></w:r></w:p>")
+    check_rendered_package(letter)
+    assert "word/styles.xml" in CountingScanner.parts
+
+    CountingScanner.parts.clear()
+    next_letter = with_body("<w:p><w:r><w:t>Lettre de mission n° 2</w:t></w:r></w:p>")
+    check_rendered_package(next_letter)
+    # The template's styles, settings and relationships came through unchanged: read once.
+    assert CountingScanner.parts == ["word/document.xml"]
+
+
+def test_a_hostile_part_under_the_name_of_a_clean_one_is_still_refused() -> None:
+    check_rendered_package(word_document("Bonjour"))
+    hostile = with_relationship("image", "http://169.254.169.254/latest/meta-data")
+    with pytest.raises(PackageRefused, match=re.escape("word/_rels/document.xml.rels")):
+        check_rendered_package(hostile)
