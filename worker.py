@@ -69,7 +69,9 @@ DATABASE_ACTIVITIES: list[Callable[..., Any]] = [
 def mission_activities(
     signatures: SignatureActivities, filing: FilingActivities, mail: MailActivities | None = None
 ) -> list[Callable[..., Any]]:
-    mailing: list[Callable[..., Any]] = [] if mail is None else [mail.mails_for, mail.send_mail]
+    mailing: list[Callable[..., Any]] = (
+        [] if mail is None else [mail.send_occasion_mails, mail.mails_for, mail.send_mail]
+    )
     amendments = AmendmentFilingActivities(filing.blobs, signatures.yousign)
     return [
         *DATABASE_ACTIVITIES,

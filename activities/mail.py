@@ -7,12 +7,15 @@ so that each message is retried on its own.
 nothing), builds the French text, sends it over SMTP with a Message-ID derived from the key,
 then records it. A crash between the send and the record sends again on retry, but the same
 message: the relay's logs and the local catcher see one Message-ID.
+``send_occasion_mails`` does both in one activity (missions since the `mail-in-one-activity`
+patch): a retry goes through the occasion's messages again, and sends only those not sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from email.utils import formataddr
 
 import aiosmtplib
@@ -22,7 +25,15 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from contracts.errors import ErrorType, failure, invalid, not_found
-from contracts.mail import MAIL_KEY_MAX, MAILS_FOR, SEND_MAIL, MailInput, MailOccasion, MailSent
+from contracts.mail import (
+    MAIL_KEY_MAX,
+    MAILS_FOR,
+    SEND_MAIL,
+    SEND_OCCASION_MAILS,
+    MailInput,
+    MailOccasion,
+    MailSent,
+)
 from domain.db import session_scope
 from domain.mail import build_message, message_id, send
 from domain.mail_messages import MailText, compose, one_line
@@ -100,6 +111,23 @@ def occasion_mails(occasion: MailOccasion) -> list[MailInput]:
             raise not_found(str(error)) from error
 
 
+async def send_each(
+    mails: list[MailInput], send: Callable[[MailInput], Awaitable[MailSent]]
+) -> list[MailSent]:
+    """Each message sent in turn. One that no retry can mend (a bad address, the relay's final
+    refusal) is logged and the others go on; a failure worth retrying ends the attempt, and
+    the retry finds the messages already sent under their keys."""
+    results: list[MailSent] = []
+    for mail in mails:
+        try:
+            results.append(await send(mail))
+        except ApplicationError as error:
+            if not error.non_retryable:
+                raise
+            activity.logger.warning("e-mail %s not sent: %s", mail.idempotency_key, error)
+    return results
+
+
 class MailActivities:
     """Built by the worker with the settings (the SMTP relay, the public URL of the pages)."""
 
@@ -136,3 +164,8 @@ class MailActivities:
             ) from error
         await asyncio.to_thread(record_sent, mail, message_id(mail.idempotency_key), text.subject)
         return MailSent(message_id(mail.idempotency_key), sent=True)
+
+    @activity.defn(name=SEND_OCCASION_MAILS)
+    async def send_occasion_mails(self, occasion: MailOccasion) -> list[MailSent]:
+        """The occasion's messages, looked up and sent, each once."""
+        return await send_each(await self.mails_for(occasion), self.send_mail)

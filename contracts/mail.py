@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 # The activities' names, so that workflows call them without importing their code:
-# `mails_for` turns what happened into the messages (one per recipient), `send_mail` sends one.
+# `mails_for` turns what happened into the messages (one per recipient), `send_mail` sends one;
+# `send_occasion_mails` does both in one activity (the `mail-in-one-activity` patch).
 MAILS_FOR = "mails_for"
 SEND_MAIL = "send_mail"
+SEND_OCCASION_MAILS = "send_occasion_mails"
 # The longest idempotency key the `sentmail` table keeps.
 MAIL_KEY_MAX = 255
 

@@ -204,6 +204,10 @@ class MissionWorkflowState:
     # `local-database-steps` patch, workflows/steps.py; None: not decided yet). Decided at its
     # first step, kept for the mission's life.
     local_steps: bool | None = None
+    # Whether an occasion's messages are looked up and sent by one activity (the
+    # `mail-in-one-activity` patch; None: not decided yet). Decided with the first message due,
+    # kept for the mission's life.
+    mail_in_one_activity: bool | None = None
 
 
 @dataclass

@@ -11,6 +11,12 @@ Whether a mission sends e-mail at all is one `mail-notifications` patch, decided
 time a message is due and kept in the state (``mail_notifications``, carried by
 continue-as-new): a mission whose history was written before sends none, and replays as it
 ran.
+
+Since the `mail-in-one-activity` patch (decided with the first message due, kept in the state
+as ``mail_in_one_activity``), one activity looks an occasion's messages up and sends them:
+one activity task instead of one plus one per message, and as many workflow tasks fewer —
+under load, the e-mails had been most of the missions queue's activity tasks. Each message
+still goes once (its key); a retry sends only those not sent yet.
 """
 
 from __future__ import annotations
@@ -22,10 +28,17 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.mail import MAILS_FOR, SEND_MAIL, MailInput, MailOccasion, MailSent
+    from contracts.mail import (
+        MAILS_FOR,
+        SEND_MAIL,
+        SEND_OCCASION_MAILS,
+        MailInput,
+        MailOccasion,
+        MailSent,
+    )
     from contracts.messages import MissionWorkflowState
 
-from workflows.patches import MAIL_NOTIFICATIONS
+from workflows.patches import MAIL_IN_ONE_ACTIVITY, MAIL_NOTIFICATIONS
 from workflows.policies import STEP_TIMEOUT, backing_off
 
 # A relay out of reach is retried ten times, 1 s, 2 s, 4 s … 256 s apart (some eight and a
@@ -47,10 +60,17 @@ class Outbox:
             self.state.mail_notifications = workflow.patched(MAIL_NOTIFICATIONS)
         return self.state.mail_notifications
 
+    def in_one_activity(self) -> bool:
+        """The mission's `mail-in-one-activity` decision, taken the first time it is asked."""
+        if self.state.mail_in_one_activity is None:
+            self.state.mail_in_one_activity = workflow.patched(MAIL_IN_ONE_ACTIVITY)
+        return self.state.mail_in_one_activity
+
     def post(self, occasion: MailOccasion) -> None:
         """Send the occasion's messages in the background, when the mission sends e-mail."""
         if self.enabled():
-            self.sending.append(asyncio.create_task(deliver(occasion)))
+            send = deliver_at_once if self.in_one_activity() else deliver
+            self.sending.append(asyncio.create_task(send(occasion)))
 
     async def all_sent(self) -> None:
         """Wait for every message posted in this run (no command when there are none)."""
@@ -59,8 +79,24 @@ class Outbox:
             self.sending.clear()
 
 
+async def deliver_at_once(occasion: MailOccasion) -> None:
+    """Look up and send the occasion's messages in one activity; a failure is logged, never
+    raised (the activity logs each message it could not send and goes on with the others)."""
+    try:
+        await workflow.execute_activity(
+            SEND_OCCASION_MAILS,
+            occasion,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=RETRY_MAIL,
+            result_type=list[MailSent],
+        )
+    except ActivityError as error:
+        workflow.logger.warning("%s e-mails not sent: %s", occasion.kind, error.cause or error)
+
+
 async def deliver(occasion: MailOccasion) -> None:
-    """Look up the occasion's messages, then send each; a failure is logged, never raised."""
+    """Look up the occasion's messages, then send each; a failure is logged, never raised
+    (the path of the missions that decided before `mail-in-one-activity`)."""
     try:
         mails = await workflow.execute_activity(
             MAILS_FOR,

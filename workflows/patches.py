@@ -8,6 +8,7 @@ DECLINED_FOLLOW_UP = "declined-follow-up"
 WORK_BY_PERIOD = "work-by-period"
 MAIL_NOTIFICATIONS = "mail-notifications"
 LOCAL_DATABASE_STEPS = "local-database-steps"
+MAIL_IN_ONE_ACTIVITY = "mail-in-one-activity"
 
 # What a run that takes its database steps locally declares before its first one. A patch
 # asked for the first time after a local activity, in the same workflow task, can replay as
@@ -21,4 +22,5 @@ DECLARED_BEFORE_LOCAL_STEPS = (
     DECLINED_FOLLOW_UP,
     WORK_BY_PERIOD,
     MAIL_NOTIFICATIONS,
+    MAIL_IN_ONE_ACTIVITY,
 )

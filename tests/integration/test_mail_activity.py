@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from email import message_from_bytes
+from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from temporalio.testing import ActivityEnvironment
 
 import activities.mail
 from activities.mail import MailActivities
-from contracts.mail import MailInput, MailKind, MailSent, mail_key
+from contracts.mail import MailInput, MailKind, MailOccasion, MailSent, mail_key
 from domain.db import session_scope
 from domain.mail import message_id
 from domain.models import SentMail
@@ -187,3 +188,77 @@ async def test_a_bad_address_or_no_relay(smtp: tuple[int, Path]) -> None:
     assert (error.value.type, error.value.non_retryable) == ("MailUnavailable", False)
     assert caught(directory) == []
     assert recorded() == []
+
+
+# --- an occasion's messages in one activity (the `mail-in-one-activity` patch) -------------
+
+OCCASION = MailOccasion(MailKind.letter_to_sign, mission_id="mis_1", letter_version=1)
+
+
+def signers(*emails: str) -> list[MailInput]:
+    """The occasion's messages as `mails_for` would read them: one per signer."""
+    mails = []
+    for email in emails:
+        mail = letter_to_sign(mail_key(MailKind.letter_to_sign, "mis_1", "v1", email))
+        mail.to_email = email
+        mails.append(mail)
+    return mails
+
+
+async def run_occasion(settings: Settings) -> list[MailSent]:
+    activities_ = MailActivities(settings)
+    result: list[MailSent] = await ActivityEnvironment().run(
+        activities_.send_occasion_mails, OCCASION
+    )
+    return result
+
+
+async def test_an_occasion_sends_each_message_once_and_goes_past_a_bad_address(
+    smtp: tuple[int, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port, directory = smtp
+    messages = signers("client@eclair.example.fr", "client@, oops", "associe@cabinet.example.fr")
+    monkeypatch.setattr(activities.mail, "occasion_mails", lambda occasion: messages)
+    first = await run_occasion(Settings(smtp_port=port))
+    assert [result.sent for result in first] == [True, True]
+    assert sorted(row.recipient for row in recorded()) == [
+        "associe@cabinet.example.fr",
+        "client@eclair.example.fr",
+    ]
+    # Run again (a retry after the worker was lost): nothing more is sent.
+    again = await run_occasion(Settings(smtp_port=port))
+    assert [result.sent for result in again] == [False, False]
+    assert len(caught(directory)) == 2
+
+
+async def test_an_occasion_retried_after_the_relay_failed_sends_only_what_was_left(
+    smtp: tuple[int, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port, directory = smtp
+    monkeypatch.setattr(
+        activities.mail,
+        "occasion_mails",
+        lambda occasion: signers("client@eclair.example.fr", "associe@cabinet.example.fr"),
+    )
+    real_send = activities.mail.send
+    calls = 0
+
+    async def relay_gone_on_the_second(settings: Settings, message: EmailMessage) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise OSError("connection refused")
+        await real_send(settings, message)
+
+    monkeypatch.setattr(activities.mail, "send", relay_gone_on_the_second)
+    with pytest.raises(ApplicationError) as error:
+        await run_occasion(Settings(smtp_port=port))
+    assert (error.value.type, error.value.non_retryable) == ("MailUnavailable", False)
+    assert len(caught(directory)) == 1
+
+    retried = await run_occasion(Settings(smtp_port=port))
+    assert [result.sent for result in retried] == [False, True]
+    emails = [message_from_bytes(path.read_bytes(), policy=default) for path in caught(directory)]
+    assert sorted(message["Message-ID"] for message in emails) == sorted(
+        result.message_id for result in retried
+    )

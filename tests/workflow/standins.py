@@ -11,9 +11,11 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.mail import send_each
 from contracts.mail import (
     MAILS_FOR,
     SEND_MAIL,
+    SEND_OCCASION_MAILS,
     MailInput,
     MailKind,
     MailOccasion,
@@ -115,8 +117,12 @@ class Outbox:
     and the keys sent, each once (the stand-in of the `sentmail` table)."""
 
     occasions: list[MailOccasion] = field(default_factory=list)
+    # Each message's attempts to reach the relay (one found sent already makes none).
     attempts: dict[str, int] = field(default_factory=dict)
     sent: list[str] = field(default_factory=list)
+    # The keys whose send was lost with its worker, and those a retry found sent already.
+    lost_reports: list[str] = field(default_factory=list)
+    found_sent: list[str] = field(default_factory=list)
     # send_mail sends, then fails, this many times (a worker lost before it reported).
     fail_after_sending: int = 0
     # The relay is out of reach for each message's first this many attempts (the test server
@@ -381,24 +387,31 @@ class Recorder:
 
         @activity.defn(name=MAILS_FOR)
         async def mails_for(occasion: MailOccasion) -> list[MailInput]:
-            self.mail.occasions.append(occasion)
+            if activity.info().attempt == 1:  # the occasion, not each look-up of it
+                self.mail.occasions.append(occasion)
             return self.mail.messages(occasion)
 
         @activity.defn(name=SEND_MAIL)
         async def send_mail(mail: MailInput) -> MailSent:
             key = mail.idempotency_key
+            if key in self.mail.sent:
+                self.mail.found_sent.append(key)
+                return MailSent(key, sent=False)
             self.mail.attempts[key] = self.mail.attempts.get(key, 0) + 1
             if self.mail.relay_refuses:
                 raise ApplicationError("550 no", type="MailRejected", non_retryable=True)
             if self.mail.attempts[key] <= self.mail.relay_down_for:
                 raise ApplicationError("relay out of reach", type="MailUnavailable")
-            if key in self.mail.sent:
-                return MailSent(key, sent=False)
             self.mail.sent.append(key)
             if self.mail.fail_after_sending > 0:
                 self.mail.fail_after_sending -= 1
+                self.mail.lost_reports.append(key)
                 raise RuntimeError("the worker died before it reported")
             return MailSent(key, sent=True)
+
+        @activity.defn(name=SEND_OCCASION_MAILS)
+        async def send_occasion_mails(occasion: MailOccasion) -> list[MailSent]:
+            return await send_each(await mails_for(occasion), send_mail)
 
         return [
             save_amendment,
@@ -408,6 +421,7 @@ class Recorder:
             file_signed_amendment,
             mails_for,
             send_mail,
+            send_occasion_mails,
             open_work,
             renew_mission,
             record_termination,

@@ -14,7 +14,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 
 from contracts.ids import signed_key
-from contracts.mail import MailKind
+from contracts.mail import MAILS_FOR, SEND_MAIL, SEND_OCCASION_MAILS, MailKind
 from contracts.messages import MissionStart, MissionState, RequestOpened, SignatureEvent
 from tests.workflow.standins import CATALOGUE, SIGNING_LINKS, Recorder
 from tests.workflow.test_mission_workflow import DRAFT, to_awaiting_signature
@@ -101,7 +101,9 @@ async def test_each_occasion_mails_once_though_sends_are_retried(
     # the three that failed after sending retried without sending again.
     sent = recorder.mail.sent
     assert len(sent) == len(set(sent)) == 2 + 1 + 1 + 12
-    assert sorted(recorder.mail.attempts.values()) == [1] * 13 + [2] * 3
+    assert sorted(recorder.mail.attempts.values()) == [1] * 16
+    assert len(recorder.mail.lost_reports) == 3
+    assert set(recorder.mail.found_sent) == set(recorder.mail.lost_reports)
 
 
 async def test_a_relay_out_of_reach_is_retried_and_sends_once(env: WorkflowEnvironment) -> None:
@@ -199,3 +201,25 @@ async def test_a_renewed_run_keeps_the_decision_it_carries(env: WorkflowEnvironm
     assert markers == []
     requests = [o for o in recorder.mail.occasions if o.kind == MailKind.information_request]
     assert len(requests) == 13
+
+
+async def test_an_occasion_is_one_activity_task_whatever_its_messages(
+    env: WorkflowEnvironment,
+) -> None:
+    recorder = Recorder()
+    queue = f"missions-{uuid.uuid4()}"
+    async with worker(env, recorder, queue):
+        handle = await requested(env, queue)
+        await to_awaiting_signature(handle)
+        final = await finish(env, handle)  # past the 30 days
+        history = await handle.fetch_history()
+    assert final.status == "expired"
+    scheduled = Counter(
+        event.activity_task_scheduled_event_attributes.activity_type.name
+        for event in history.events
+        if event.HasField("activity_task_scheduled_event_attributes")
+    )
+    # The client's request, the letter to its two signers, its expiry: three activity tasks.
+    assert scheduled[SEND_OCCASION_MAILS] == 3
+    assert scheduled[MAILS_FOR] == scheduled[SEND_MAIL] == 0
+    assert len(recorder.mail.sent) == 1 + len(SIGNING_LINKS) + 1
