@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
@@ -80,44 +81,32 @@ class Outbox:
 
 
 async def deliver_at_once(occasion: MailOccasion) -> None:
-    """Look up and send the occasion's messages in one activity; a failure is logged, never
-    raised (the activity logs each message it could not send and goes on with the others)."""
-    try:
-        await workflow.execute_activity(
-            SEND_OCCASION_MAILS,
-            occasion,
-            start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=RETRY_MAIL,
-            result_type=list[MailSent],
-        )
-    except ActivityError as error:
-        workflow.logger.warning("%s e-mails not sent: %s", occasion.kind, error.cause or error)
+    """Look up and send the occasion's messages in one activity (which logs each message it
+    could not send and goes on with the others)."""
+    await mail_step(
+        SEND_OCCASION_MAILS, occasion, list[MailSent], f"{occasion.kind} e-mails not sent"
+    )
 
 
 async def deliver(occasion: MailOccasion) -> None:
-    """Look up the occasion's messages, then send each; a failure is logged, never raised
-    (the path of the missions that decided before `mail-in-one-activity`)."""
+    """Look up the occasion's messages, then send each (the path of the missions that decided
+    before `mail-in-one-activity`)."""
+    mails = await mail_step(MAILS_FOR, occasion, list[MailInput], f"no {occasion.kind} e-mail")
+    for mail in mails or []:
+        await mail_step(SEND_MAIL, mail, MailSent, f"e-mail {mail.idempotency_key} not sent")
+
+
+async def mail_step(name: str, arg: Any, result_type: Any, failed: str) -> Any:
+    """One mail activity's result, or None once its retries are spent: the failure is logged,
+    never raised."""
     try:
-        mails = await workflow.execute_activity(
-            MAILS_FOR,
-            occasion,
+        return await workflow.execute_activity(
+            name,
+            arg,
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=RETRY_MAIL,
-            result_type=list[MailInput],
+            result_type=result_type,
         )
     except ActivityError as error:
-        workflow.logger.warning("no %s e-mail: %s", occasion.kind, error.cause or error)
-        return
-    for mail in mails:
-        try:
-            await workflow.execute_activity(
-                SEND_MAIL,
-                mail,
-                start_to_close_timeout=STEP_TIMEOUT,
-                retry_policy=RETRY_MAIL,
-                result_type=MailSent,
-            )
-        except ActivityError as error:
-            workflow.logger.warning(
-                "e-mail %s not sent: %s", mail.idempotency_key, error.cause or error
-            )
+        workflow.logger.warning("%s: %s", failed, error.cause or error)
+        return None

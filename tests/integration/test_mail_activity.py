@@ -206,9 +206,9 @@ def signers(*emails: str) -> list[MailInput]:
 
 
 async def run_occasion(settings: Settings) -> list[MailSent]:
-    activities_ = MailActivities(settings)
+    mail_activities = MailActivities(settings)
     result: list[MailSent] = await ActivityEnvironment().run(
-        activities_.send_occasion_mails, OCCASION
+        mail_activities.send_occasion_mails, OCCASION
     )
     return result
 

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from temporalio.client import WithStartWorkflowOperation, WorkflowHandle
+from temporalio.client import WithStartWorkflowOperation, WorkflowHandle, WorkflowHistory
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 
@@ -159,14 +159,21 @@ async def test_a_declined_letter_mails_the_firm_with_the_reason(
     )
 
 
-async def test_an_expired_letter_mails_the_firm_once(env: WorkflowEnvironment) -> None:
-    recorder = Recorder()
+async def run_to_expiry(env: WorkflowEnvironment, recorder: Recorder) -> WorkflowHistory:
+    """A mission requested by the client whose letter expires unsigned: its history."""
     queue = f"missions-{uuid.uuid4()}"
     async with worker(env, recorder, queue):
         handle = await requested(env, queue)
         await to_awaiting_signature(handle)
         final = await finish(env, handle)  # past the 30 days
+        history = await handle.fetch_history()
     assert final.status == "expired"
+    return history
+
+
+async def test_an_expired_letter_mails_the_firm_once(env: WorkflowEnvironment) -> None:
+    recorder = Recorder()
+    await run_to_expiry(env, recorder)
     expired = [o for o in recorder.mail.occasions if o.kind == MailKind.letter_expired]
     assert len(expired) == 1
     [letter] = [o for o in recorder.mail.occasions if o.kind == MailKind.letter_to_sign]
@@ -207,13 +214,7 @@ async def test_an_occasion_is_one_activity_task_whatever_its_messages(
     env: WorkflowEnvironment,
 ) -> None:
     recorder = Recorder()
-    queue = f"missions-{uuid.uuid4()}"
-    async with worker(env, recorder, queue):
-        handle = await requested(env, queue)
-        await to_awaiting_signature(handle)
-        final = await finish(env, handle)  # past the 30 days
-        history = await handle.fetch_history()
-    assert final.status == "expired"
+    history = await run_to_expiry(env, recorder)
     scheduled = Counter(
         event.activity_task_scheduled_event_attributes.activity_type.name
         for event in history.events
