@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from fastapi import APIRouter
 from sqlmodel import Session, col, select
 
@@ -14,20 +16,32 @@ router = APIRouter(prefix="/v1/services", tags=["catalogue"])
 
 
 def service_out(session: Session, service: Service) -> ServiceOut:
-    work = session.exec(
+    return services_out(session, [service])[0]
+
+
+def services_out(session: Session, services: list[Service]) -> list[ServiceOut]:
+    """The services as the API shows them, their work read in one query for all of them."""
+    work: dict[str, list[ServiceWork]] = defaultdict(list)
+    for item in session.exec(
         select(ServiceWork)
-        .where(ServiceWork.service_id == service.id)
+        .where(col(ServiceWork.service_id).in_([service.id for service in services]))
         .order_by(col(ServiceWork.position))
-    )
-    return ServiceOut(
-        id=service.id,
-        code=service.code,
-        name=service.name,
-        description=service.description,
-        price=service.price,
-        frequency=service.frequency,
-        work=[WorkIn(kind=item.kind, title=item.title, due=item.due) for item in work],
-    )
+    ):
+        work[item.service_id].append(item)
+    return [
+        ServiceOut(
+            id=service.id,
+            code=service.code,
+            name=service.name,
+            description=service.description,
+            price=service.price,
+            frequency=service.frequency,
+            work=[
+                WorkIn(kind=item.kind, title=item.title, due=item.due) for item in work[service.id]
+            ],
+        )
+        for service in services
+    ]
 
 
 def replace_work(session: Session, service_id: str, work: list[WorkIn]) -> None:
@@ -46,7 +60,7 @@ def list_services(session: DbSession, staff: FirmStaff) -> list[ServiceOut]:
     services = session.exec(
         select(Service).where(Service.firm_id == staff.firm).order_by(col(Service.code))
     )
-    return [service_out(session, service) for service in services]
+    return services_out(session, list(services))
 
 
 @router.post("", status_code=201, response_model=ServiceOut)

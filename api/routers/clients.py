@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from fastapi import APIRouter
 from sqlmodel import Session, col, select
 
@@ -28,15 +30,28 @@ router = APIRouter(prefix="/v1/clients", tags=["clients"])
 
 
 def client_out(session: Session, client: Client) -> ClientOut:
-    representatives = session.exec(
-        select(Representative).where(Representative.client_id == client.id)
-    )
-    return ClientOut(
-        **client.model_dump(exclude={"firm_id", "created_at"}),
-        representatives=[
-            RepresentativeOut(**rep.model_dump(exclude={"client_id"})) for rep in representatives
-        ],
-    )
+    return clients_out(session, [client])[0]
+
+
+def clients_out(session: Session, clients: list[Client]) -> list[ClientOut]:
+    """The clients as the API shows them, their representatives read in one query."""
+    representatives: dict[str, list[Representative]] = defaultdict(list)
+    for rep in session.exec(
+        select(Representative).where(
+            col(Representative.client_id).in_([client.id for client in clients])
+        )
+    ):
+        representatives[rep.client_id].append(rep)
+    return [
+        ClientOut(
+            **client.model_dump(exclude={"firm_id", "created_at"}),
+            representatives=[
+                RepresentativeOut(**rep.model_dump(exclude={"client_id"}))
+                for rep in representatives[client.id]
+            ],
+        )
+        for client in clients
+    ]
 
 
 def add_representatives(session: Session, client_id: str, reps: list[RepresentativeIn]) -> None:
@@ -48,7 +63,7 @@ def list_clients(session: DbSession, staff: FirmStaff) -> list[ClientOut]:
     clients = session.exec(
         select(Client).where(Client.firm_id == staff.firm).order_by(col(Client.name))
     )
-    return [client_out(session, client) for client in clients]
+    return clients_out(session, list(clients))
 
 
 @router.post("", status_code=201, response_model=ClientOut)
