@@ -28,12 +28,10 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Generic, TypeVar
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -51,6 +49,7 @@ from documents.containment import contained_command, contained_env, prepare_slot
 from documents.processes import ConversionError, communicate_in_time, start_in_group
 from documents.rendering import TemplateError, render_docx, template_variables
 from domain.general_conditions import ConditionsFormat, ConditionsSource
+from domain.kept import Kept
 
 __all__ = [
     "CONDITIONS_BOOKMARK",
@@ -71,32 +70,12 @@ PDF_RESOLUTION_DPI = 150
 _IMAGE_SLACK = Emu(Pt(14))
 _NUMPAGES = re.compile(r"\bNUMPAGES\b")
 _BOOKMARK_ID = "9990"
-_T = TypeVar("_T")
-
-
-class _Kept(Generic[_T]):
-    """At most `size` values by key, the oldest dropped first; shared by the worker's threads."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._values: dict[str, _T] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> _T | None:
-        with self._lock:
-            return self._values.get(key)
-
-    def put(self, key: str, value: _T) -> None:
-        with self._lock:
-            if len(self._values) >= self._size:
-                self._values.pop(next(iter(self._values)))
-            self._values[key] = value
 
 
 # A firm's PDF is printed once per worker process, not per letter: its pages by SHA-256.
-_printed: _Kept[tuple[bytes, ...]] = _Kept(8)
+_printed: Kept[str, tuple[bytes, ...]] = Kept(8)
 # Rendered conditions by (file, the letter values they use): a firm's letters share them.
-_rendered: _Kept[bytes] = _Kept(64)
+_rendered: Kept[str, bytes] = Kept(64)
 
 
 class UnprintablePdf(ConversionError):

@@ -17,7 +17,6 @@ import hashlib
 import io
 import posixpath
 import struct
-import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from domain.kept import Kept
 from domain.office_references import DamagedPart, ReferenceFound, ReferenceScanner
 
 MIB = 1024 * 1024
@@ -215,34 +215,13 @@ def check_template_package(filename: str | None, data: bytes, max_bytes: int) ->
         check_part(package, entry)
 
 
-class _CleanParts:
-    """Parts found clean, by name and SHA-256 of their inflated bytes; the oldest dropped first.
-
-    A rendered letter carries most of its template's parts unchanged (styles, theme,
-    numbering, settings), and the largest of them — stylesWithEffects.xml, some 400 KB in
-    Sceau's default — took 86 of the 108 ms its check cost per letter. The key is the bytes'
-    own digest, never the zip's CRC-32, which a hostile template could forge; only a part
-    that passed is kept, so a new part is always read through.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._keys: dict[tuple[str, bytes], None] = {}
-        self._lock = threading.Lock()
-
-    def __contains__(self, key: tuple[str, bytes]) -> bool:
-        with self._lock:
-            return key in self._keys
-
-    def add(self, key: tuple[str, bytes]) -> None:
-        with self._lock:
-            if len(self._keys) >= self._size:
-                self._keys.pop(next(iter(self._keys)))
-            self._keys[key] = None
-
-
-# Some thirty templates' worth of parts.
-_clean_rendered_parts = _CleanParts(512)
+# Parts found clean, by name and SHA-256 of their inflated bytes. A rendered letter carries
+# most of its template's parts unchanged (styles, theme, numbering, settings), and the largest
+# of them — stylesWithEffects.xml, some 400 KB in Sceau's default — took 86 of the 108 ms its
+# check cost per letter. The key is the bytes' own digest, never the zip's CRC-32, which a
+# hostile template could forge; only a part that passed is kept, so a new part is always read
+# through. Some thirty templates' worth of parts.
+_clean_rendered_parts: Kept[tuple[str, bytes], bool] = Kept(512)
 
 
 def check_rendered_package(data: bytes) -> None:
@@ -254,9 +233,9 @@ def check_rendered_package(data: bytes) -> None:
         for piece in chunks(package, entry):
             digest.update(piece)
         key = (entry.filename, digest.digest())
-        if key not in _clean_rendered_parts:
+        if _clean_rendered_parts.get(key) is None:
             check_part(package, entry)
-            _clean_rendered_parts.add(key)
+            _clean_rendered_parts.put(key, True)
 
 
 def check_part(package: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:

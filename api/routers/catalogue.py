@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from fastapi import APIRouter
 from sqlmodel import Session, col, select
 
@@ -11,6 +9,7 @@ from api.deps import DbSession, FirmStaff, firm_row
 from api.errors import ApiError
 from api.schemas import ServiceIn, ServiceOut, ServicePatch, WorkIn
 from domain.models import Service, ServiceWork
+from domain.queries import catalogue_work
 
 router = APIRouter(prefix="/v1/services", tags=["catalogue"])
 
@@ -21,13 +20,7 @@ def service_out(session: Session, service: Service) -> ServiceOut:
 
 def services_out(session: Session, services: list[Service]) -> list[ServiceOut]:
     """The services as the API shows them, their work read in one query for all of them."""
-    work: dict[str, list[ServiceWork]] = defaultdict(list)
-    for item in session.exec(
-        select(ServiceWork)
-        .where(col(ServiceWork.service_id).in_([service.id for service in services]))
-        .order_by(col(ServiceWork.position))
-    ):
-        work[item.service_id].append(item)
+    work = catalogue_work(session, (service.id for service in services))
     return [
         ServiceOut(
             id=service.id,
@@ -37,7 +30,8 @@ def services_out(session: Session, services: list[Service]) -> list[ServiceOut]:
             price=service.price,
             frequency=service.frequency,
             work=[
-                WorkIn(kind=item.kind, title=item.title, due=item.due) for item in work[service.id]
+                WorkIn(kind=item.kind, title=item.title, due=item.due)
+                for item in work.get(service.id, [])
             ],
         )
         for service in services

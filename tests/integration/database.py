@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 
-from domain.db import engine_for
+from domain.db import engine_for, get_engine
 from domain.migrate import upgrade
 from domain.settings import get_settings
 
@@ -78,3 +78,19 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             get_settings.cache_clear()
     # The environment is restored now: forget the settings read while it was patched.
     get_settings.cache_clear()
+
+
+@contextmanager
+def counting_statements() -> Iterator[list[str]]:
+    """The SQL statements run on Sceau's engine while inside, as they run."""
+    ran: list[str] = []
+
+    def counted(*args: object) -> None:
+        ran.append(str(args[2]))
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        yield ran
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)

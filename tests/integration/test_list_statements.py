@@ -3,14 +3,13 @@ load benchmark both grow by some 120 entries in two minutes)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
-from domain.db import get_engine
-from tests.integration.database import database  # noqa: F401
+from tests.integration.database import counting_statements, database  # noqa: F401
 from tests.integration.test_hostile_input import firm_admin
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -18,20 +17,23 @@ pytestmark = pytest.mark.usefixtures("database")
 
 def statements(api: TestClient, path: str) -> tuple[int, list[dict[str, Any]]]:
     """How many SQL statements answering ``path`` ran, and the answer."""
-    ran: list[str] = []
-
-    def counted(*args: object) -> None:
-        ran.append(str(args[2]))
-
-    engine = get_engine()
-    event.listen(engine, "before_cursor_execute", counted)
-    try:
+    with counting_statements() as ran:
         answer = api.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", counted)
     assert answer.status_code == 200, answer.text
     listed: list[dict[str, Any]] = answer.json()
     return len(ran), listed
+
+
+def one_then_six(add: Callable[[TestClient, int], None], path: str) -> list[dict[str, Any]]:
+    """The list at ``path`` with six entries; it ran as many statements as with one."""
+    api = firm_admin()
+    add(api, 0)
+    one, _ = statements(api, path)
+    for n in range(1, 6):
+        add(api, n)
+    six, listed = statements(api, path)
+    assert six == one
+    return listed
 
 
 def add_service(api: TestClient, n: int) -> None:
@@ -54,26 +56,14 @@ def add_client(api: TestClient, n: int) -> None:
 
 
 def test_the_catalogue_reads_each_table_once() -> None:
-    api = firm_admin()
-    add_service(api, 0)
-    one, _ = statements(api, "/v1/services")
-    for n in range(1, 6):
-        add_service(api, n)
-    six, listed = statements(api, "/v1/services")
-    assert six == one
+    listed = one_then_six(add_service, "/v1/services")
     assert [service["work"] for service in listed] == [
         [{"kind": "task", "title": f"Tâche {n}", "due": n}] for n in range(6)
     ]
 
 
 def test_the_client_list_reads_each_table_once() -> None:
-    api = firm_admin()
-    add_client(api, 0)
-    one, _ = statements(api, "/v1/clients")
-    for n in range(1, 6):
-        add_client(api, n)
-    six, listed = statements(api, "/v1/clients")
-    assert six == one
+    listed = one_then_six(add_client, "/v1/clients")
     assert sorted(client["representatives"][0]["last_name"] for client in listed) == [
         f"R{n}" for n in range(6)
     ]

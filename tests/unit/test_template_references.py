@@ -10,6 +10,7 @@ from typing import ClassVar
 import pytest
 
 from domain import office_packages
+from domain.kept import Kept
 from domain.office_packages import (
     PackageRefused,
     check_rendered_package,
@@ -151,7 +152,7 @@ def test_a_rendered_letter_reads_only_the_parts_it_has_not_seen_clean(
     monkeypatch.setattr(office_packages, "ReferenceScanner", CountingScanner)
     monkeypatch.setattr(CountingScanner, "parts", [])
     # Nothing seen before in this process (other tests check packages of the same parts).
-    monkeypatch.setattr(office_packages, "_clean_rendered_parts", office_packages._CleanParts(64))
+    monkeypatch.setattr(office_packages, "_clean_rendered_parts", Kept(64))
     letter = with_body("<w:p><w:r><w:t>Lettre de mission n° 1</w:t></w:r></w:p>")
     check_rendered_package(letter)
     assert "word/styles.xml" in CountingScanner.parts
