@@ -4,11 +4,20 @@ reused only while those values are the same), after the letter, numbered through
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from io import BytesIO
 
 import docx
+import pytest
+from docxcompose.composer import Composer
 
-from documents.conditions import CONDITIONS_BOOKMARK, letter_with_conditions
+from documents import conditions as conditions_module
+from documents.conditions import (
+    CONDITIONS_BOOKMARK,
+    Conditions,
+    append_conditions,
+    letter_with_conditions,
+)
 from documents.rendering import render_docx
 from documents.template_checks import sample_context
 from domain.general_conditions import DEFAULT_CONDITIONS_PATH, ConditionsFormat, ConditionsSource
@@ -22,6 +31,11 @@ def default_source() -> ConditionsSource:
 
 def body_text(data: bytes) -> str:
     return "\n".join(p.text for p in docx.Document(BytesIO(data)).paragraphs)
+
+
+def package_parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(BytesIO(data)) as package:
+        return {name: package.read(name) for name in package.namelist()}
 
 
 def combined_for(firm_name: str, client_name: str, source: ConditionsSource) -> bytes:
@@ -52,3 +66,34 @@ def test_the_conditions_start_on_a_new_page_at_their_bookmark_under_a_page_count
     assert "w:pageBreakBefore" in xml
     footer = document.sections[0].footer._element.xml
     assert "NUMPAGES" in footer and "PAGE" in footer
+
+
+def test_appending_lists_the_letter_styles_only_for_paragraphs_that_name_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same document as docxcompose's own composer makes, without its listing of every
+    letter style for each appended paragraph that names none."""
+    context = sample_context()
+    letter = render_docx(word_document("Lettre pour {{ client.name }}"), context)
+    conditions = render_docx(DEFAULT_CONDITIONS_PATH.read_bytes(), context)
+    appended = docx.Document(BytesIO(conditions)).element.body
+    naming_a_style = [
+        element for element in appended if element.xpath(".//w:pStyle|.//w:rStyle|.//w:tblStyle")
+    ]
+    assert 0 < len(naming_a_style) < len(appended) - 1  # the section's properties aside
+
+    listed: list[object] = []
+    own_listing = Composer.add_styles
+
+    def counted(composer: Composer, doc: object, element: object) -> None:
+        listed.append(element)
+        own_listing(composer, doc, element)
+
+    monkeypatch.setattr(Composer, "add_styles", counted)
+    ours = append_conditions(letter, Conditions(docx=conditions))
+    assert len(listed) == len(naming_a_style)
+
+    # docxcompose's own composer, every paragraph listed, gives the same parts.
+    monkeypatch.setattr(conditions_module, "_Composer", Composer)
+    theirs = append_conditions(letter, Conditions(docx=conditions))
+    assert package_parts(ours) == package_parts(theirs)
