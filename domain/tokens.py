@@ -53,8 +53,8 @@ def issue_token(
     return IssuedToken(token, expires_at)
 
 
-def expired(token: ApiToken, now: datetime) -> bool:
-    return token.expires_at is not None and token.expires_at <= now
+def expired(expires_at: datetime | None, now: datetime) -> bool:
+    return expires_at is not None and expires_at <= now
 
 
 class Revocable(Protocol):
