@@ -49,8 +49,7 @@ from contracts.messages import (
 from contracts.statuses import LETTER_EDITABLE_STATUSES
 from domain.audit import record
 from domain.enums import TERMINAL_STATUSES, DocumentKind, MissionStatus, ServiceRequestStatus
-from domain.ged import blob_store
-from domain.letter_templates import template_bytes
+from domain.letter_templates import has_template
 from domain.missions import LineForm, MissionRuleError, build_draft
 from domain.models import (
     Client,
@@ -145,7 +144,7 @@ def _check_letter_inputs(
     client_rep = session.get(Representative, body.client_representative_id)
     if client_rep is None or client_rep.client_id != mission.client_id:
         raise not_found(f"representative {body.client_representative_id}")
-    if template_bytes(session, blob_store(), staff.firm, body.template_id) is None:
+    if not has_template(session, staff.firm, body.template_id):
         raise not_found(f"letter template {body.template_id}")
     if isinstance(body, LetterIn):
         folder = session.get(Folder, body.folder_id)
