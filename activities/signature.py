@@ -223,6 +223,7 @@ class SignatureActivities:
             reminders = reminder_settings(request.reminder_interval_days, request.reminder_max)
         expiration_day = request.expires_at[:10] or None
         client = self._provider(request.provider)
+        links = None
         with provider_failures():
             created = await client.create_request(
                 inputs["name"],
@@ -231,37 +232,60 @@ class SignatureActivities:
                 reminders=reminders,
             )
             if created.get("status") == "draft":
-                # A retry after a partial attempt finds each piece already there.
-                document = await client.upload_document(
-                    created["id"], inputs["filename"], inputs["pdf"]
-                )
-                # The letter's last page: the general conditions follow it, unsigned on.
-                last_page = letter_pages(inputs["pdf"]) or int(document.get("total_pages") or 1)
-                fields = await asyncio.to_thread(
-                    signature_places,
-                    inputs["pdf"],
-                    [f"{s['first_name']} {s['last_name']}".strip() for s in inputs["signers"]],
-                ) or [
-                    SignatureField(page=last_page, x=x, y=FIELDS_Y)
-                    for x in (CLIENT_FIELD_X, FIRM_FIELD_X)
-                ]
-                for signer, field in zip(inputs["signers"], fields, strict=True):
-                    await client.add_signer(
-                        created["id"],
-                        signer["first_name"],
-                        signer["last_name"],
-                        signer["email"],
-                        signer["phone"],
-                        document_id=document["id"],
-                        field=field,
-                        signature_level=settings.yousign_signature_level,
-                        authentication_mode=settings.yousign_authentication_mode,
-                    )
-                await client.activate(created["id"])
+                links = await self._fill_and_activate(client, created, inputs)
         started = await asyncio.to_thread(
             _save_signature, request, created["id"], inputs["signers"]
         )
-        return await self._with_links(started, request.provider)
+        if links is None:
+            return await self._with_links(started, request.provider)
+        started.signing_links = links
+        return started
+
+    async def _fill_and_activate(
+        self, client: YousignClient, draft: dict[str, Any], inputs: dict[str, Any]
+    ) -> dict[str, str]:
+        """Upload the letter into ``draft``, add its signers, activate it; each signer's
+        signing link, by e-mail (a signer whose turn has not come yet has none).
+
+        A draft with nothing in it yet (made by this call, as a rule) gets each piece without
+        a look for it first, and the links come with the activation: four calls to the
+        provider instead of nine. A retry after a partial attempt looks, and finds each piece
+        already there."""
+        settings = self.settings
+        look_first = bool(draft.get("documents") or draft.get("signers"))
+        document = await client.upload_document(
+            draft["id"], inputs["filename"], inputs["pdf"], look_first=look_first
+        )
+        # The letter's last page: the general conditions follow it, unsigned on.
+        last_page = letter_pages(inputs["pdf"]) or int(document.get("total_pages") or 1)
+        fields = await asyncio.to_thread(
+            signature_places,
+            inputs["pdf"],
+            [f"{s['first_name']} {s['last_name']}".strip() for s in inputs["signers"]],
+        ) or [
+            SignatureField(page=last_page, x=x, y=FIELDS_Y) for x in (CLIENT_FIELD_X, FIRM_FIELD_X)
+        ]
+        emails: dict[str, str] = {}
+        for signer, field in zip(inputs["signers"], fields, strict=True):
+            added = await client.add_signer(
+                draft["id"],
+                signer["first_name"],
+                signer["last_name"],
+                signer["email"],
+                signer["phone"],
+                document_id=document["id"],
+                field=field,
+                signature_level=settings.yousign_signature_level,
+                authentication_mode=settings.yousign_authentication_mode,
+                look_first=look_first,
+            )
+            emails[str(added["id"])] = signer["email"]
+        activated = await client.activate(draft["id"], look_first=look_first)
+        return {
+            emails[str(signer["id"])]: str(signer["signature_link"])
+            for signer in activated.get("signers") or []
+            if signer.get("signature_link") and str(signer.get("id")) in emails
+        }
 
     async def _with_links(self, started: SignatureStarted, provider: str) -> SignatureStarted:
         """``started`` with each signer's signing link, by e-mail, for the workflow to mail

@@ -158,9 +158,12 @@ class YousignClient:
     async def documents(self, request_id: str) -> list[dict[str, Any]]:
         return await self._json_list("GET", f"signature_requests/{request_id}/documents")
 
-    async def upload_document(self, request_id: str, filename: str, pdf: bytes) -> dict[str, Any]:
-        """Add ``pdf`` as the signable document; an upload already made with ``filename`` wins."""
-        existing = await self.documents(request_id)
+    async def upload_document(
+        self, request_id: str, filename: str, pdf: bytes, *, look_first: bool = True
+    ) -> dict[str, Any]:
+        """Add ``pdf`` as the signable document; an upload already made with ``filename`` wins
+        (``look_first=False``: the caller knows the request has no document yet)."""
+        existing = await self.documents(request_id) if look_first else []
         for document in existing:
             if (
                 document.get("filename") == filename
@@ -186,10 +189,11 @@ class YousignClient:
         field: SignatureField | None = None,
         signature_level: str = "electronic_signature",
         authentication_mode: str = "no_otp",
+        look_first: bool = True,
     ) -> dict[str, Any]:
         """Add a French-speaking signer, signing in ``field`` of ``document_id``; one per
-        e-mail address."""
-        existing = await self._json_list("GET", f"signature_requests/{request_id}/signers")
+        e-mail address (``look_first=False``: the caller knows this one is not there yet)."""
+        existing = await self.signers(request_id) if look_first else []
         for signer in existing:
             known = signer.get("info") or {}
             if str(known.get("email", "")).casefold() == email.casefold():
@@ -230,11 +234,14 @@ class YousignClient:
             "POST", f"signature_requests/{request_id}/signers/{signer_id}/send_reminder"
         )
 
-    async def activate(self, request_id: str) -> dict[str, Any]:
-        """Send the request to its signers; a request already activated is returned as is."""
-        current = await self.get(request_id)
-        if current.get("status") != "draft":
-            return current
+    async def activate(self, request_id: str, *, look_first: bool = True) -> dict[str, Any]:
+        """Send the request to its signers; a request already activated is returned as is
+        (``look_first=False``: the caller knows it is a draft). The answer carries each
+        signer's id, status and signing link."""
+        if look_first:
+            current = await self.get(request_id)
+            if current.get("status") != "draft":
+                return current
         return await self._json("POST", f"signature_requests/{request_id}/activate")
 
     async def cancel(self, request_id: str, reason: str) -> dict[str, Any]:

@@ -178,6 +178,30 @@ async def test_sending_creates_one_complete_request_even_when_retried(
         ]
 
 
+async def test_a_first_attempt_adds_each_piece_without_looking_for_it_first(
+    configured: ProviderProcess, signatures: SignatureActivities
+) -> None:
+    """A new request has no document and no signer to find: the one look is for the
+    external id; the signing links come with the activation."""
+    letter = letter_to_sign()
+    calls: list[str] = []
+
+    async def called(request: httpx.Request) -> None:
+        calls.append(f"{request.method} {request.url.path.rsplit('/', 1)[-1]}")
+
+    signatures.yousign._http.event_hooks["request"].append(called)
+    started = await ActivityEnvironment().run(signatures.send_for_signature, letter.request)
+    assert calls == [
+        "GET signature_requests",
+        "POST signature_requests",
+        "POST documents",
+        "POST signers",
+        "POST signers",
+        "POST activate",
+    ]
+    assert set(started.signing_links) == {CLIENT_EMAIL, "claire@martin.example"}
+
+
 async def test_a_retry_after_a_partial_attempt_finishes_the_same_request(
     configured: ProviderProcess, signatures: SignatureActivities
 ) -> None:
