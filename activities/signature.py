@@ -223,7 +223,7 @@ class SignatureActivities:
             reminders = reminder_settings(request.reminder_interval_days, request.reminder_max)
         expiration_day = request.expires_at[:10] or None
         client = self._provider(request.provider)
-        links = None
+        links: dict[str, str] = {}
         with provider_failures():
             created = await client.create_request(
                 inputs["name"],
@@ -236,7 +236,7 @@ class SignatureActivities:
         started = await asyncio.to_thread(
             _save_signature, request, created["id"], inputs["signers"]
         )
-        if links is None:
+        if not links:  # a request filled before, or an activation that answered no link
             return await self._with_links(started, request.provider)
         started.signing_links = links
         return started
