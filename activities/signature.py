@@ -56,6 +56,17 @@ def provider_failures() -> Iterator[None]:
         raise failure(str(error), ErrorType.provider_unavailable, retryable=True) from error
 
 
+def _signature_fields(pdf: bytes, names: list[str], total_pages: int) -> list[SignatureField]:
+    """A box under each signer's name in the letter; else side by side at the foot of the
+    letter's last page (the general conditions follow it, unsigned on). Reads the PDF: in a
+    thread, off the event loop."""
+    places = signature_places(pdf, names)
+    if places:
+        return places
+    page = letter_pages(pdf) or total_pages
+    return [SignatureField(page=page, x=x, y=FIELDS_Y) for x in (CLIENT_FIELD_X, FIRM_FIELD_X)]
+
+
 def _signature_inputs(request: SendForSignatureInput, blobs: BlobStore) -> dict[str, Any]:
     with session_scope(write=False) as session:
         mission = session.get(Mission, request.mission_id)
@@ -256,15 +267,12 @@ class SignatureActivities:
         document = await client.upload_document(
             draft["id"], inputs["filename"], inputs["pdf"], look_first=look_first
         )
-        # The letter's last page: the general conditions follow it, unsigned on.
-        last_page = letter_pages(inputs["pdf"]) or int(document.get("total_pages") or 1)
         fields = await asyncio.to_thread(
-            signature_places,
+            _signature_fields,
             inputs["pdf"],
             [f"{s['first_name']} {s['last_name']}".strip() for s in inputs["signers"]],
-        ) or [
-            SignatureField(page=last_page, x=x, y=FIELDS_Y) for x in (CLIENT_FIELD_X, FIRM_FIELD_X)
-        ]
+            int(document.get("total_pages") or 1),
+        )
         emails: dict[str, str] = {}
         for signer, field in zip(inputs["signers"], fields, strict=True):
             added = await client.add_signer(

@@ -6,11 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import Session
 
 from api.services.home import Home, home
-from domain.db import get_engine
 from domain.enums import Frequency, MissionStatus, ServiceRequestStatus, WorkKind, WorkStatus
 from domain.models import (
     Client,
@@ -22,7 +20,7 @@ from domain.models import (
     WorkItem,
     new_id,
 )
-from tests.integration.database import database  # noqa: F401 - the fixture
+from tests.integration.database import counting_statements, database  # noqa: F401 - the fixture
 from tests.integration.rows import add_firm
 from tests.integration.test_mission_activities import (
     CLIENT_NAME,
@@ -176,21 +174,10 @@ def fill(setup: Setup) -> dict[str, str]:  # noqa: F811
 
 
 def read_home(firm_id: str) -> tuple[Home, int]:
-    statements: list[str] = []
-
-    def counted(*args: object) -> None:
-        # SELECTs only: SQLite's connection set-up runs statements of its own.
-        if str(args[2]).lstrip().upper().startswith("SELECT"):
-            statements.append(str(args[2]))
-
-    engine = get_engine()
-    with session_for() as session:
-        event.listen(engine, "before_cursor_execute", counted)
-        try:
-            found = home(session, firm_id, TODAY)
-        finally:
-            event.remove(engine, "before_cursor_execute", counted)
-    return found, len(statements)
+    with session_for() as session, counting_statements() as statements:
+        found = home(session, firm_id, TODAY)
+    # SELECTs only: SQLite's connection set-up runs statements of its own.
+    return found, sum(1 for sql in statements if sql.lstrip().upper().startswith("SELECT"))
 
 
 def test_the_home_page_shows_what_waits_for_the_firm(setup: Setup) -> None:  # noqa: F811

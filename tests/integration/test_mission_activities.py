@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfWriter
-from sqlalchemy import event
 from sqlmodel import Session, col, func, select
 
 from activities.letters import DocumentActivities, FilingActivities, new_converter_pool
@@ -63,7 +62,7 @@ from domain.models import (
 )
 from domain.settings import get_settings
 from domain.work import PlanItem, PlanStatus
-from tests.integration.database import database  # noqa: F401
+from tests.integration.database import counting_statements, database  # noqa: F401
 from tests.integration.rows import add_firm
 
 # Every test runs once on SQLite and once on PostgreSQL, with settings pointing there.
@@ -363,21 +362,12 @@ def test_create_work_creates_each_period_s_items_once(setup: Setup) -> None:
 
 def plan_of(mission_id: str) -> tuple[list[PlanItem], int]:
     """The mission's plan as the API reads it, and how many statements that took."""
-    statements: list[str] = []
-
-    def counted(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    engine = get_engine()
-    event.listen(engine, "before_cursor_execute", counted)
-    try:
-        with session_for() as session:
-            mission = session.get(Mission, mission_id)
-            assert mission is not None
-            statements.clear()
-            return mission_plan(session, mission), len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", counted)
+    with session_for() as session:
+        mission = session.get(Mission, mission_id)
+        assert mission is not None
+        with counting_statements() as statements:
+            plan = mission_plan(session, mission)
+    return plan, len(statements)
 
 
 def test_the_plan_is_planned_until_create_work_then_created(setup: Setup) -> None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import select
 
 from api.missions_view import mission_out, missions_out
-from domain.db import get_engine
 from domain.enums import MissionStatus
 from domain.models import Mission, MissionLine, new_id
-from tests.integration.database import database  # noqa: F401 - the fixture
+from tests.integration.database import counting_statements, database  # noqa: F401 - the fixture
 from tests.integration.test_mission_activities import (
     Setup,
     drafted_mission,
@@ -52,19 +50,10 @@ def copies_of_the_mission(setup: Setup, count: int) -> list[str]:  # noqa: F811
 
 
 def statements_for(mission_ids: list[str]) -> tuple[int, list[str]]:
-    statements: list[str] = []
-
-    def counted(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    engine = get_engine()
     with session_for() as session:
         missions = [session.get(Mission, mission_id) for mission_id in mission_ids]
-        event.listen(engine, "before_cursor_execute", counted)
-        try:
+        with counting_statements() as statements:
             shown = missions_out(session, [m for m in missions if m is not None])
-        finally:
-            event.remove(engine, "before_cursor_execute", counted)
         one_by_one = [mission_out(session, m) for m in missions if m is not None]
     assert shown == one_by_one
     return len(statements), [mission.id for mission in shown]
